@@ -1,0 +1,30 @@
+# Lesson lesson03: fill in each TODO, then run `pytest exercises/lesson03`.
+"""Lesson 3 — Backpropagation.
+
+One training step for the model y_pred = x * w, by hand: a forward pass, a squared error,
+`loss.backward()` to fill `w.grad`, then a gradient-descent update of `w`.
+"""
+
+import torch
+
+
+def forward(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Prediction of the one-weight linear model: x times w (element-wise)."""
+    # TODO forward: multiply the input by the weight
+    raise NotImplementedError("TODO forward")
+
+
+def squared_error(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Squared error (y_pred - y) ** 2, element-wise."""
+    # TODO squared_error: the difference, squared
+    raise NotImplementedError("TODO squared_error")
+
+
+def backprop_step(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, learning_rate: float) -> float:
+    """One step: loss, backward, update `w` in place under no_grad, zero `w.grad`.
+
+    Returns the loss (before the update) as a Python float. `w` must stay a leaf tensor that
+    requires grad, so that the next step can use it again.
+    """
+    # TODO backprop_step: forward, loss, backward, then update w without tracking and zero its grad
+    raise NotImplementedError("TODO backprop_step")

@@ -1,0 +1,161 @@
+"""The student's run: `pytest exercises/lessonNN` grades that lesson's TODOs.
+
+Registered through the `pytest11` entry point. A lesson's `test_lessonNN.py` becomes one test
+item per check (and device); failures show a short message instead of a traceback; a TODO that
+still raises the stub's NotImplementedError shows as "not started"; the session ends with a
+score table per lesson.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
+RESULTS_KEY = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("grader", "course grader")
+    group.addoption("--device", dest="grader_device", default=None, choices=("cpu", "cuda", "all"),
+                    help="run tensor checks on this device only (default: cpu, and cuda when present)")
+    group.addoption("--grader-seed", dest="grader_seed", type=int, default=None,
+                    help="base seed of every check (default: the course's fixed seed)")
+    group.addoption("--solutions", dest="grader_solutions", default=None,
+                    help="folder holding the reference solutions (default: the project's solutions/)")
+    parser.addini("grader_device", "default for --device", default=None)
+    parser.addini("grader_seed", "default for --grader-seed", default=None)
+    parser.addini("grader_solutions", "default for --solutions", default=None)
+
+
+def _setting(config: pytest.Config, name: str):
+    value = config.getoption(name)
+    return value if value is not None else config.getini(name) or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[RESULTS_KEY] = []
+    config.addinivalue_line("markers", "grader_check(check_id): a graded check of the course grader")
+
+
+def _base_seed(config: pytest.Config) -> int:
+    from grader.runner import DEFAULT_SEED
+    raw = _setting(config, "grader_seed")
+    try:
+        return int(raw) if raw is not None else DEFAULT_SEED
+    except ValueError:
+        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
+        return None
+    from grader.runner import devices_for, cuda_available
+    devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
+    return [f"grader: seed {_base_seed(config)}, devices {', '.join(devices)}, hypothesis derandomized, "
+            f"torch threads {os.environ.get('GRADER_THREADS', '1')}"]
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent):
+    match = LESSON_FILE.match(module_path.name)
+    if match and module_path.parent.name == match.group(1):
+        return LessonFile.from_parent(parent, path=module_path)
+    return None
+
+
+def _solutions_dir(config: pytest.Config) -> Path:
+    explicit = _setting(config, "grader_solutions") or os.environ.get("GRADER_SOLUTIONS")
+    if explicit:
+        return Path(explicit)
+    return Path(__file__).resolve().parent.parent / "solutions"
+
+
+class LessonFile(pytest.File):
+    def collect(self):
+        import torch
+
+        from grader.checks import load_lesson
+        from grader.handle import LocalHandle
+        from grader.runner import devices_for, planned_runs
+
+        torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
+        lesson = load_lesson(self.path.parent.name)
+        submission = LocalHandle(self.path.parent / lesson.filename)
+        reference_path = _solutions_dir(self.config) / lesson.id / lesson.filename
+        if not reference_path.exists():
+            raise self.CollectError(f"the reference for {lesson.id} is missing at {reference_path}")
+        reference = LocalHandle(reference_path)
+        devices = devices_for(_setting(self.config, "grader_device"))
+        for check, device in planned_runs(lesson, devices):
+            name = f"{check.name}[{device}]" if device else check.name
+            yield CheckItem.from_parent(self, name=name, check=check, device=device,
+                                        submission=submission, reference=reference)
+
+
+class CheckFailed(Exception):
+    pass
+
+
+class CheckItem(pytest.Item):
+    def __init__(self, *, check, device, submission, reference, **kwargs):
+        super().__init__(**kwargs)
+        self.check, self.device = check, device
+        self.submission, self.reference = submission, reference
+        self.result = None
+        self.add_marker(pytest.mark.grader_check(check.id))
+
+    def runtest(self) -> None:
+        from grader.runner import run_check
+        self.result = run_check(self.check, self.submission, self.reference, device=self.device,
+                                seed=_base_seed(self.config))
+        self.config.stash[RESULTS_KEY].append((self.check, self.result))
+        if self.result.status == "skipped":
+            pytest.skip(self.result.message)
+        if self.result.status == "not_started":
+            pytest.skip(f"not started: {self.result.message}")
+        if self.result.status != "passed":
+            raise CheckFailed(self.result)
+
+    def repr_failure(self, excinfo, style=None):
+        if excinfo.errisinstance(CheckFailed):
+            result = excinfo.value.args[0]
+            text = f"TODO {result.todo} — {result.message}"
+            return text + ("\n\n" + result.detail if result.status == "error" and result.detail else "")
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.check.todo}: {self.name}"
+
+
+def pytest_report_teststatus(report, config):
+    if report.when == "call" and report.skipped and "not started:" in str(report.longrepr):
+        return "not started", "n", "NOT STARTED"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    collected = config.stash.get(RESULTS_KEY, [])
+    if not collected:
+        return
+    from grader.checks import load_lesson
+    from grader.results import LessonResult
+    from grader.writers.console import render_lesson
+
+    by_lesson: dict[str, list] = {}
+    for check, result in collected:
+        by_lesson.setdefault(check.lesson, []).append(result)
+    terminalreporter.section("score", sep="=")
+    for lesson_id, results in by_lesson.items():
+        lesson = load_lesson(lesson_id)
+        terminalreporter.write_line(render_lesson(LessonResult(lesson_id, lesson.title, tuple(results)),
+                                                  show_messages=False))
+        terminalreporter.write_line("")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    collected = session.config.stash.get(RESULTS_KEY, [])
+    if exitstatus == 0 and any(result.status == "not_started" for _, result in collected):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

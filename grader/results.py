@@ -1,0 +1,125 @@
+"""The result model: what a grading run produced, and pure functions that score it.
+
+Writers (console, Gradescope JSON, CSV, feedback) all read these; none of them lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Status = Literal["passed", "failed", "not_started", "skipped", "error"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one device."""
+
+    check_id: str          # "lesson03.backprop_step_updates_w"
+    lesson: str
+    todo: str
+    name: str
+    device: str | None     # None for device-independent checks
+    max_points: float
+    status: Status
+    message: str = ""      # what the student reads
+    detail: str = ""       # what the instructor reads (a traceback when the grader broke)
+    duration: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}[{self.device}]" if self.device else self.name
+
+
+@dataclass(frozen=True)
+class LessonResult:
+    lesson: str
+    title: str
+    checks: tuple[CheckResult, ...]
+    problem: str = ""      # set when the lesson could not be graded at all (judge side)
+
+    @property
+    def score(self) -> float:
+        return sum(check_points(group) for group in _by_check(self.checks).values())
+
+    @property
+    def max_score(self) -> float:
+        return sum(group[0].max_points for group in _by_check(self.checks).values())
+
+    def todos(self) -> dict[str, "TodoSummary"]:
+        out: dict[str, list[CheckResult]] = {}
+        for check in self.checks:
+            out.setdefault(check.todo, []).append(check)
+        return {todo: summarize_todo(todo, results) for todo, results in out.items()}
+
+
+@dataclass(frozen=True)
+class TodoSummary:
+    todo: str
+    status: Status
+    score: float
+    max_score: float
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    student: str
+    lessons: tuple[LessonResult, ...]
+    status: Literal["graded", "judge error"] = "graded"
+    seed: int = 0
+    grader_version: str = ""
+    ignored_files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(lesson.score for lesson in self.lessons)
+
+    @property
+    def max_score(self) -> float:
+        return sum(lesson.max_score for lesson in self.lessons)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _by_check(checks: tuple[CheckResult, ...]) -> dict[str, list[CheckResult]]:
+    groups: dict[str, list[CheckResult]] = {}
+    for check in checks:
+        groups.setdefault(check.check_id, []).append(check)
+    return groups
+
+
+def check_points(runs: list[CheckResult]) -> float:
+    """A check earns its points when every device it ran on passed (skipped runs don't count)."""
+    ran = [r for r in runs if r.status != "skipped"]
+    return runs[0].max_points if ran and all(r.status == "passed" for r in ran) else 0.0
+
+
+def summarize_todo(todo: str, results: list[CheckResult]) -> TodoSummary:
+    ran = [r for r in results if r.status != "skipped"]
+    if ran and all(r.status == "not_started" for r in ran):
+        status: Status = "not_started"
+    elif any(r.status == "error" for r in ran):
+        status = "error"
+    elif ran and all(r.status == "passed" for r in ran):
+        status = "passed"
+    elif not ran:
+        status = "skipped"
+    else:
+        status = "failed"
+    groups = _by_check(tuple(results))
+    messages = tuple(dict.fromkeys(r.message for r in ran if r.status != "passed" and r.message))
+    return TodoSummary(
+        todo=todo,
+        status=status,
+        score=sum(check_points(g) for g in groups.values()),
+        max_score=sum(g[0].max_points for g in groups.values()),
+        messages=messages,
+    )
+
+
+def percent(score: float, max_score: float) -> float:
+    return round(100.0 * score / max_score, 2) if max_score else 0.0

@@ -1,0 +1,87 @@
+"""Run a lesson's checks against a submission handle and turn outcomes into results."""
+
+from __future__ import annotations
+
+import time
+import traceback
+import zlib
+from pathlib import Path
+from typing import Callable, Iterable
+
+import torch
+
+from grader.expect import Wrong
+from grader.handle import Handle, NotStarted, SubmissionError
+from grader.lesson import Check, Lesson, Trial
+from grader.results import CheckResult, LessonResult
+from grader.session import seed_everything
+
+DEFAULT_SEED = 20261127
+ALL_DEVICES = ("cpu", "cuda")
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def devices_for(requested: str | None) -> tuple[str, ...]:
+    """The devices tensor checks run on: both by default; `--device` narrows it."""
+    if requested in (None, "", "all"):
+        return ALL_DEVICES
+    if requested not in ALL_DEVICES:
+        raise ValueError(f"unknown device {requested!r}: use cpu or cuda")
+    return (requested,)
+
+
+def check_seed(base_seed: int, check: Check, device: str | None) -> int:
+    """Per-check seed: one check's randomness does not depend on which others ran before it."""
+    return (base_seed + zlib.crc32(f"{check.id}[{device}]".encode())) % 2**31
+
+
+def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, seed: int = DEFAULT_SEED,
+              data_root: Path | None = None) -> CheckResult:
+    """Run one check on one device; every outcome becomes a CheckResult, never an exception."""
+    def result(status, message="", detail="", started=None):
+        return CheckResult(check.id, check.lesson, check.todo, check.name, device, check.points, status,
+                           message, detail, round(time.perf_counter() - started, 4) if started else 0.0)
+
+    if device == "cuda" and not cuda_available():
+        return result("skipped", "no CUDA device here; the CPU run decides the points")
+    started = time.perf_counter()
+    trial_seed = check_seed(seed, check, device)
+    seed_everything(trial_seed)
+    trial = Trial(sub=sub, ref=ref, device=device or "cpu", seed=trial_seed, data_root=data_root)
+    try:
+        check.fn(trial)
+    except Wrong as wrong:
+        return result("failed", wrong.message, started=started)
+    except NotStarted as exc:
+        return result("not_started", exc.message, started=started)
+    except SubmissionError as exc:
+        return result("failed", exc.message[:1].upper() + exc.message[1:], exc.detail or "", started=started)
+    except Exception as exc:  # the checker itself broke: not the student's fault
+        return result("error", f"The grader could not finish this check ({type(exc).__name__}). "
+                      "This is not your fault; tell your instructor.",
+                      traceback.format_exc(), started=started)
+    return result("passed", started=started)
+
+
+def planned_runs(lesson: Lesson, devices: Iterable[str],
+                 todos: Iterable[str] | None = None) -> list[tuple[Check, str | None]]:
+    devices, todos = tuple(devices), set(todos) if todos is not None else None
+    return [(check, device) for check in lesson.checks if todos is None or check.todo in todos
+            for device in (devices if check.per_device else (None,))]
+
+
+def grade_lesson(lesson: Lesson, sub: Handle, ref: Handle, *, devices: Iterable[str] = ALL_DEVICES,
+                 seed: int = DEFAULT_SEED, data_root: Path | None = None,
+                 todos: Iterable[str] | None = None,
+                 on_result: Callable[[CheckResult], None] | None = None) -> LessonResult:
+    """Run the lesson's checks (only those of `todos`, if given) and collect the results."""
+    results = []
+    for check, device in planned_runs(lesson, devices, todos):
+        outcome = run_check(check, sub, ref, device=device, seed=seed, data_root=data_root)
+        results.append(outcome)
+        if on_result:
+            on_result(outcome)
+    return LessonResult(lesson.id, lesson.title, tuple(results))

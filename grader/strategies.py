@@ -1,0 +1,70 @@
+"""Shared hypothesis strategies and the settings every check uses.
+
+Grading is derandomized: the same submission meets the same examples on every run.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from grader.handle import SubmissionError
+
+GRADING = settings(
+    max_examples=15,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=list(HealthCheck),
+)
+
+FINITE = dict(allow_nan=False, allow_infinity=False)
+
+
+def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 5) -> st.SearchStrategy[tuple[int, ...]]:
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
+
+
+def arrays(shape=None, dtype=np.float32, low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[np.ndarray]:
+    elements = st.floats(low, high, width=np.dtype(dtype).itemsize * 8, **FINITE)
+    return hnp.arrays(dtype, shape if shape is not None else shapes(), elements=elements)
+
+
+def tensors(shape=None, dtype=torch.float32, low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[torch.Tensor]:
+    np_dtype = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}[dtype]
+    return arrays(shape, np_dtype, low, high).map(lambda a: torch.from_numpy(a.copy()))
+
+
+def same_shape_pair(dtype=torch.float32, low: float = -10.0, high: float = 10.0, max_dims: int = 3):
+    return shapes(max_dims=max_dims).flatmap(
+        lambda s: st.tuples(tensors(s, dtype, low, high), tensors(s, dtype, low, high)))
+
+
+def floats(low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[float]:
+    return st.floats(low, high, **FINITE)
+
+
+def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_examples: int | None = None) -> None:
+    """Run `body(example)` on derandomized examples; the smallest failing example's error propagates."""
+    config = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
+    no_answer: list[SubmissionError] = []
+
+    @config
+    @given(strategy)
+    def run(example):
+        if no_answer:
+            return
+        try:
+            body(example)
+        except SubmissionError as exc:  # not started, raised, crashed: shrinking would not help
+            no_answer.append(exc)
+
+    run()
+    if no_answer:
+        raise no_answer[0]

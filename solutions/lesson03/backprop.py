@@ -1,0 +1,37 @@
+"""Lesson 3 — Backpropagation.
+
+One training step for the model y_pred = x * w, by hand: a forward pass, a squared error,
+`loss.backward()` to fill `w.grad`, then a gradient-descent update of `w`.
+"""
+
+import torch
+
+
+def forward(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """Prediction of the one-weight linear model: x times w (element-wise)."""
+    # BEGIN TODO forward: multiply the input by the weight
+    return x * w
+    # END TODO
+
+
+def squared_error(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Squared error (y_pred - y) ** 2, element-wise."""
+    # BEGIN TODO squared_error: the difference, squared
+    return (y_pred - y) ** 2
+    # END TODO
+
+
+def backprop_step(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, learning_rate: float) -> float:
+    """One step: loss, backward, update `w` in place under no_grad, zero `w.grad`.
+
+    Returns the loss (before the update) as a Python float. `w` must stay a leaf tensor that
+    requires grad, so that the next step can use it again.
+    """
+    # BEGIN TODO backprop_step: forward, loss, backward, then update w without tracking and zero its grad
+    loss = squared_error(forward(x, w), y).sum()
+    loss.backward()
+    with torch.no_grad():
+        w -= learning_rate * w.grad
+    w.grad.zero_()
+    return loss.item()
+    # END TODO
