@@ -252,7 +252,8 @@ def decoded(root: Path, split: str, part: str) -> torch.Tensor:
 
     try:
         saved = torch.load(cache, weights_only=True)
-        pass
+        if saved["source"] == source:
+            return saved["tensor"]
     except Exception:  # no cache yet, or an unreadable one: decode again and overwrite it
         pass
 

@@ -1,0 +1,7 @@
+"""Computes the prediction through NumPy, so no gradient can flow back."""
+
+LOSES = ("forward",)
+
+
+def forward(x, w):
+    return torch.from_numpy(x.detach().cpu().numpy() * w.item()).to(x.device)

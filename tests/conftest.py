@@ -1,0 +1,36 @@
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader.checks import LESSON_IDS, load_lesson
+from grader.handle import LocalHandle
+
+PROJECT = Path(__file__).resolve().parent.parent
+SOLUTIONS, EXERCISES = PROJECT / "solutions", PROJECT / "exercises"
+
+torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
+
+
+def written_lessons() -> list[str]:
+    """Lessons whose checks exist (all eight once the course is complete)."""
+    return [l for l in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{l}.py").exists()]
+
+
+@pytest.fixture(scope="session")
+def reference_handles():
+    cache = {}
+
+    def get(lesson_id: str) -> LocalHandle:
+        if lesson_id not in cache:
+            lesson = load_lesson(lesson_id)
+            cache[lesson_id] = LocalHandle(SOLUTIONS / lesson_id / lesson.filename)
+        return cache[lesson_id]
+    return get
+
+
+@pytest.fixture(scope="session")
+def mnist_root():
+    from grader import data
+    return data.data_root()
