@@ -93,6 +93,9 @@ def _encode(value, buffers, make_ref, depth):
         raise CodecError("value nested too deeply")
     if value is None or isinstance(value, (bool, str)):
         return value
+    if type(value) is bytes:
+        buffers.append(value)
+        return {"bytes": len(buffers) - 1}
     if isinstance(value, int) and type(value) in (int, bool):
         return value
     if type(value) is float:
@@ -173,6 +176,8 @@ def _decode(tree, buffers, resolve_ref, as_snapshots, depth):
     (kind, body), = tree.items()
     if kind == "float":
         return float(body)
+    if kind == "bytes":
+        return bytes(buffers[body])
     if kind == "list":
         return [_decode(item, buffers, resolve_ref, as_snapshots, depth + 1) for item in body]
     if kind == "tuple":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import torch
@@ -109,3 +111,20 @@ def tensor_facts(session, tensor) -> dict:
     if not isinstance(tensor, torch.Tensor):
         return {"is_tensor": False, "type": type(tensor).__name__}
     return {"is_tensor": True, "data_ptr": tensor.data_ptr() if tensor.device.type == "cpu" else None}
+
+
+@probe
+def scratch_path(session, name: str) -> str:
+    """A writable path on the submission side, for files a TODO saves."""
+    if not hasattr(session, "scratch"):
+        session.scratch = Path(tempfile.mkdtemp(prefix="grader-scratch-"))
+    return str(session.scratch / Path(name).name)
+
+
+@probe
+def read_bytes(session, path: str, max_bytes: int = 64 * 2**20) -> bytes | None:
+    """The bytes of a file the submission wrote (the judge parses them itself)."""
+    file = Path(path)
+    if not file.is_file() or file.stat().st_size > max_bytes:
+        return None
+    return file.read_bytes()
