@@ -121,6 +121,9 @@ class Handle:
     def release(self, target: Ref) -> None:
         self._request("release", str(target.id))
 
+    def begin_check(self) -> None:
+        """Called before each check; an isolated handle may restart a process that died."""
+
     def close(self) -> None:
         pass
 

@@ -123,3 +123,15 @@ def summarize_todo(todo: str, results: list[CheckResult]) -> TodoSummary:
 
 def percent(score: float, max_score: float) -> float:
     return round(100.0 * score / max_score, 2) if max_score else 0.0
+
+
+def submission_from_dict(data: dict) -> SubmissionResult:
+    """Inverse of `SubmissionResult.to_dict` (for results the judge wrote itself)."""
+    lessons = tuple(
+        LessonResult(lesson["lesson"], lesson["title"], tuple(CheckResult(**c) for c in lesson["checks"]),
+                     lesson.get("problem", ""))
+        for lesson in data["lessons"])
+    fields = {k: v for k, v in data.items() if k != "lessons"}
+    fields["ignored_files"] = tuple(fields.get("ignored_files", ()))
+    fields["notes"] = tuple(fields.get("notes", ()))
+    return SubmissionResult(lessons=lessons, **fields)

@@ -52,6 +52,7 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     seed_everything(trial_seed)
     trial = Trial(sub=sub, ref=ref, device=device or "cpu", seed=trial_seed, data_root=data_root)
     try:
+        sub.begin_check()
         check.fn(trial)
     except Wrong as wrong:
         return result("failed", wrong.message, started=started)

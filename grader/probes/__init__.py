@@ -27,13 +27,13 @@ def probe(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def run(name: str, session, *args, **kwargs) -> Any:
     if not _PROBES:
-        _load_all()
+        load_all()
     if name not in _PROBES:
         raise KeyError(f"no probe named {name!r}")
     return _PROBES[name](session, *args, **kwargs)
 
 
-def _load_all() -> None:
+def load_all() -> None:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")
 

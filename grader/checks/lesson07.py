@@ -1,0 +1,229 @@
+"""Lesson 7 — gradient descent with autograd: forward, mean squared error, the training loop, predict."""
+
+import math
+
+import torch
+from hypothesis import strategies as st
+
+from grader import expect, strategies
+from grader.codec import TensorSnap
+from grader.expect import Wrong
+from grader.gradcheck import gradcheck
+from grader.handle import StudentException
+from grader.lesson import Lesson, Trial
+
+lesson = Lesson("lesson07", "gradient_descent", "Gradient descent with autograd",
+                todos=("forward", "loss", "gradient_descent", "predict"))
+
+# The course's data: y = 2 x.
+X, Y = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0]
+RTOL, ATOL = 1e-4, 1e-5          # float32 training: a different but correct op order may move the last bits
+
+
+# --- forward --------------------------------------------------------------------------------
+
+@lesson.check("forward", points=1, per_device=True)
+def forward_matches_reference(t: Trial):
+    """forward(x, w) equals x * w for tensors of several shapes and a scalar weight."""
+    def one(example):
+        x, w = example
+        x, w = x.to(t.device), torch.tensor(w, device=t.device)
+        expected, got = t.ref.call("forward", x, w), t.sub.call("forward", x, w)
+        expect.close(got, expected, f"forward(x, w) for x of shape {tuple(x.shape)} and w = {w.item():.3g}",
+                     hint="the prediction is the input times the weight: x * w")
+    strategies.for_all(strategies.tensors().flatmap(
+        lambda x: strategies.floats().map(lambda w: (x, w))), one, max_examples=10)
+
+
+@lesson.check("forward", points=1)
+def forward_gradients(t: Trial):
+    """Gradients of forward with respect to x and w (float64 gradcheck)."""
+    x, w = t.randn(5, dtype=torch.float64), t.randn(dtype=torch.float64)
+    gradcheck(t.sub, "forward", [x, w], what="forward(x, w)")
+
+
+# --- loss -----------------------------------------------------------------------------------
+
+@lesson.check("loss", points=2, per_device=True)
+def loss_is_mean_squared_error(t: Trial):
+    """loss(y, y_pred) is the mean of the squared differences, a 0-d tensor."""
+    def one(pair):
+        y, y_pred = (v.to(t.device) for v in pair)
+        expected, got = t.ref.call("loss", y, y_pred), t.sub.call("loss", y, y_pred)
+        expect.close(got, expected, f"loss(y, y_pred) for tensors of shape {tuple(y.shape)}",
+                     hint="average the squared differences: ((y_pred - y) ** 2).mean() "
+                          "(a sum, or a mean without squaring, gives other numbers)",
+                     rtol=1e-5, atol=1e-5)
+    strategies.for_all(strategies.same_shape_pair(), one, max_examples=12)
+
+
+@lesson.check("loss", points=1)
+def loss_gradients(t: Trial):
+    """Gradients of loss with respect to y and y_pred (float64 gradcheck)."""
+    y, y_pred = t.randn(5, dtype=torch.float64), t.randn(5, dtype=torch.float64)
+    gradcheck(t.sub, "loss", [y, y_pred], what="loss(y, y_pred)")
+
+
+# --- gradient_descent -----------------------------------------------------------------------
+
+def _number(value, what: str) -> float:
+    """A history value: a Python number or a one-element tensor."""
+    if isinstance(value, TensorSnap):
+        if value.value.numel() != 1:
+            raise Wrong(f"{what} should be one number", "a float or a 0-d tensor", expect.describe(value),
+                        "record w.item() and loss.item() (or detached 0-d tensors)")
+        return float(value.value.reshape(-1)[0])
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise Wrong(f"{what} should be a number", "a float or a 0-d tensor", expect.describe(value),
+                "record w.item() and loss.item()")
+
+
+AUTOGRAD_ERRORS = {
+    "leaf Variable that requires grad is being used in an in-place operation":
+        "do the update inside `with torch.no_grad():`, so autograd does not record it",
+    "does not require grad and does not have a grad_fn":
+        "w must stay the same leaf tensor that requires grad: update it in place (w -= ...) inside "
+        "torch.no_grad() rather than rebinding it (w = w - ...), and build the loss from w with torch "
+        "operations (no .item() in forward or loss)",
+    "'NoneType' object has no attribute":
+        "w.grad is None: backward() fills the grad of the tensor it was called through; make sure the loss "
+        "was computed from this very w",
+}
+
+
+def _run(handle, x, y, lr, epochs, **kw):
+    try:
+        out = handle.call("gradient_descent", x, y, lr, epochs, **kw)
+    except StudentException as exc:
+        for needle, hint in AUTOGRAD_ERRORS.items():
+            if needle in exc.message:
+                raise Wrong(exc.message[:1].upper() + exc.message[1:], hint=hint) from None
+        raise
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise Wrong("gradient_descent should return a pair (w, history)", "a tuple of 2",
+                    expect.describe(out), "end with `return w, history`")
+    w, history = out
+    if not isinstance(history, (list, tuple)):
+        raise Wrong("history should be a list of (w, loss) pairs", "a list", expect.describe(history),
+                    "start with history = [] and append one (w, loss) pair per epoch")
+    pairs = []
+    for i, entry in enumerate(history, start=1):
+        if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+            raise Wrong(f"history entry {i} should be a pair (w, loss)", "a tuple of 2", expect.describe(entry),
+                        "append (w.item(), loss.item()) once per epoch")
+        pairs.append((_number(entry[0], f"w in history entry {i}"), _number(entry[1], f"the loss in history entry {i}")))
+    return w, pairs
+
+
+def _compare_history(got, expected, label: str):
+    expect.equal(len(got), len(expected), f"the number of history entries {label}",
+                 hint="append exactly one (w, loss) pair per epoch")
+    got_w, got_loss = [g[0] for g in got], [g[1] for g in got]
+    ref_w, ref_loss = [e[0] for e in expected], [e[1] for e in expected]
+    for i, (g, e) in enumerate(zip(got_loss, ref_loss), start=1):
+        if not math.isclose(g, e, rel_tol=RTOL, abs_tol=ATOL):
+            hint = ("the loss of an epoch is loss(y, forward(x, w)) with w before that epoch's update; "
+                    "make sure forward and loss pass their own checks first"
+                    if i == 1 else
+                    "epoch 1 is right but later epochs drift: is w.grad zeroed (or set to None) after each update? "
+                    "gradients add up across backward() calls")
+            raise Wrong(f"the loss recorded for epoch {i} {label} is not right", expect.short(e), expect.short(g), hint)
+    for i, (g, e) in enumerate(zip(got_w, ref_w), start=1):
+        if not math.isclose(g, e, rel_tol=RTOL, abs_tol=ATOL):
+            if len(set(got_w)) == 1 and len(set(ref_w)) > 1:
+                hint = ("every entry holds the same w: appending the tensor w itself records the same object, "
+                        "which keeps changing; append w.item() (or w.detach().clone())")
+            elif i > 1 and math.isclose(g, ref_w[i - 2], rel_tol=RTOL, abs_tol=ATOL) or (
+                    i == 1 and len(got_w) > 1 and math.isclose(got_w[1], ref_w[0], rel_tol=RTOL, abs_tol=ATOL)):
+                hint = "record w after the update of the epoch, not before it"
+            else:
+                hint = "the update is w -= learning_rate * w.grad, inside torch.no_grad()"
+            raise Wrong(f"w recorded for epoch {i} {label} is not right", expect.short(e), expect.short(g), hint)
+
+
+@lesson.check("gradient_descent", points=1, per_device=True)
+def gradient_descent_returns_trainable_w(t: Trial):
+    """The returned w is a float32 scalar tensor, still a leaf that requires grad."""
+    x, y = t.tensor(X), t.tensor(Y)
+    w, _ = _run(t.sub, x, y, 0.01, 3)
+    expect.is_tensor(w, "the w returned by gradient_descent",
+                     hint="create w with torch.tensor(w_init, dtype=torch.float32, requires_grad=True)")
+    expect.equal(tuple(w.shape), (), "the shape of w", hint="w is a single number: a 0-d tensor")
+    expect.equal(w.dtype, torch.float32, "the dtype of w", hint="create w with dtype=torch.float32")
+    expect.true(w.requires_grad and w.is_leaf,
+                f"the returned w should be a leaf tensor that requires grad "
+                f"(requires_grad={w.requires_grad}, leaf={w.is_leaf})",
+                hint="update w in place inside `with torch.no_grad():` (w -= ...); `w = w - ...` makes a new tensor")
+
+
+@lesson.check("gradient_descent", points=2, per_device=True)
+def gradient_descent_history_matches_reference(t: Trial):
+    """Each epoch records w after its update and the loss of that epoch, as the reference does."""
+    x, y = t.tensor(X), t.tensor(Y)
+    (_, expected), (_, got) = _run(t.ref, x, y, 0.01, 20), _run(t.sub, x, y, 0.01, 20)
+    _compare_history(got, expected, "(x = [1, 2, 3, 4], y = 2x, learning_rate = 0.01, 20 epochs)")
+
+    def one(example):
+        values, slope, lr, epochs = example
+        x = t.tensor(values)
+        y = slope * x + 0.1 * torch.cos(x)
+        (_, expected), (_, got) = _run(t.ref, x, y, lr, epochs), _run(t.sub, x, y, lr, epochs)
+        _compare_history(got, expected, f"(x of length {len(values)}, learning_rate = {lr:.3g}, {epochs} epochs)")
+    strategies.for_all(st.tuples(st.lists(strategies.floats(-2, 2), min_size=1, max_size=6),
+                                 strategies.floats(-3, 3), st.sampled_from([0.01, 0.05, 0.1]),
+                                 st.integers(1, 8)), one, max_examples=6)
+
+
+@lesson.check("gradient_descent", points=1, per_device=True)
+def gradient_descent_final_w_and_w_init(t: Trial):
+    """The final w matches the reference, from the default start and from w_init = 1.5."""
+    x, y = t.tensor(X), t.tensor([3.0, 5.5, 9.5, 12.0])
+    for kwargs, label in (({}, "with the default w_init"), ({"w_init": 1.5}, "with w_init = 1.5")):
+        (ref_w, ref_history), (w, history) = _run(t.ref, x, y, 0.02, 5, **kwargs), _run(t.sub, x, y, 0.02, 5, **kwargs)
+        expect.is_tensor(w, "the w returned by gradient_descent")
+        expect.close(w, ref_w, f"w after 5 epochs {label}", check_device=False, rtol=RTOL, atol=ATOL,
+                     hint="start from w_init (default 0.0) and return the trained w itself")
+        expect.true(bool(history) and math.isclose(history[-1][0], float(w.value), rel_tol=RTOL, abs_tol=ATOL),
+                    f"the last w in the history ({history[-1][0] if history else None!r}) should be the returned w "
+                    f"({float(w.value):.6g}) {label}", hint="record w after the update of each epoch")
+
+
+@lesson.check("gradient_descent", points=1, per_device=True)
+def gradient_descent_clears_grad(t: Trial):
+    """After training, w.grad is zero (or None): it was cleared after each update."""
+    x, y = t.tensor(X), t.tensor(Y)
+    w, _ = _run(t.sub, x, y, 0.01, 3)
+    expect.is_tensor(w, "the w returned by gradient_descent")
+    if w.grad is not None:
+        expect.close(w.grad.value, torch.zeros_like(w.grad.value), "w.grad after training",
+                     hint="gradients accumulate across backward() calls: call w.grad.zero_() (or set "
+                          "w.grad = None) after each update")
+
+
+# --- predict --------------------------------------------------------------------------------
+
+@lesson.check("predict", points=1, per_device=True)
+def predict_matches_reference(t: Trial):
+    """predict(w, x) gives x * w for several inputs."""
+    def one(example):
+        x, w = example
+        x, w = x.to(t.device), torch.tensor(w, device=t.device)
+        expected, got = t.ref.call("predict", w, x), t.sub.call("predict", w, x)
+        expect.close(got, expected, f"predict(w, x) for x of shape {tuple(x.shape)}",
+                     hint="predict is forward(x, w) (note the argument order: predict(w, x))")
+    strategies.for_all(strategies.tensors().flatmap(
+        lambda x: strategies.floats().map(lambda w: (x, w))), one, max_examples=8)
+
+
+@lesson.check("predict", points=2, per_device=True)
+def predict_builds_no_graph(t: Trial):
+    """With a w that requires grad, the prediction is not tracked by autograd."""
+    w = t.tensor(1.75, requires_grad=True)
+    x = t.tensor([5.0, -1.0, 0.5])
+    expected, got = t.ref.call("predict", w, x), t.sub.call("predict", w, x)
+    expect.is_tensor(got, "predict(w, x)", hint="return the tensor forward(x, w) gives, computed under torch.no_grad()")
+    expect.true(not got.requires_grad and got.grad_fn is None,
+                f"the prediction is tracked by autograd (requires_grad={got.requires_grad}, grad_fn={got.grad_fn})",
+                hint="call forward inside `with torch.no_grad():` so no graph is built")
+    expect.close(got, expected, "predict(w, x) with w = 1.75 that requires grad")

@@ -1,0 +1,131 @@
+"""`grader` — a thin command line over plain functions.
+
+    grader grade SUBMISSION... --out DIR   grade submissions in batch (isolated, parallel)
+    grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from grader import __version__
+
+
+class JudgeError(Exception):
+    """The judge itself could not do its job (exit code 2, one line)."""
+
+
+def _lessons(spec: str | None) -> tuple[str, ...]:
+    from grader.checks import parse_lessons
+    try:
+        return tuple(parse_lessons(spec))
+    except ValueError as exc:
+        raise JudgeError(str(exc)) from None
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
+    import torch
+    torch.set_num_threads(1)  # before any tensor work: forked workers deadlock otherwise
+
+    from grader import data
+    from grader.checks import load_lesson
+    from grader.judge import intake
+    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.runner import DEFAULT_SEED, cuda_available
+
+    lessons = _lessons(args.lessons)
+    if args.device == "cuda" and not cuda_available():
+        raise JudgeError("--device cuda was asked for, but no CUDA device is available")
+    data_root = None
+    if any(load_lesson(l).needs_mnist for l in lessons):
+        try:
+            data_root = data.data_root(args.data)
+            data.ensure_extracted(data_root)
+        except data.MissingDataset as exc:
+            raise JudgeError(str(exc)) from None
+    try:
+        submissions = intake.find_submissions([Path(p) for p in args.submissions])
+    except (FileNotFoundError, intake.UnsafeArchive) as exc:
+        raise JudgeError(str(exc)) from None
+    if not submissions:
+        raise JudgeError("no submissions found in " + ", ".join(args.submissions))
+    options = GradeOptions(
+        out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
+        call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
+        data_root=data_root, progress=not args.quiet)
+    from grader.judge import sandbox
+    print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
+          f"{options.jobs} worker(s), seed {options.seed}, devices "
+          f"{'cpu' + (', cuda' if cuda_available() and args.device != 'cpu' else '') if args.device != 'cuda' else 'cuda'}")
+    print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]))
+    report = grade_batch(submissions, options)
+    from grader.results import percent
+    for result in sorted(report.graded, key=lambda r: r.student):
+        print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
+              f"({percent(result.score, result.max_score):g}%)  {result.status}")
+    if report.skipped:
+        print(f"  unchanged since the last run, not graded again: {len(report.skipped)} (use --force to regrade)")
+    print(f"wrote {options.out}/gradebook.csv, summary.json and per-student results.json + feedback.md "
+          f"in {report.seconds:.1f} s")
+    return 0
+
+
+def stubs_command(args: argparse.Namespace) -> int:
+    from grader.stubs import drifted_stubs, write_stubs
+    root = Path(args.root)
+    solutions, exercises = root / "solutions", root / "exercises"
+    if args.check:
+        drifted = drifted_stubs(solutions, exercises)
+        for path in drifted:
+            print(f"out of date: {path}")
+        return 1 if drifted else 0
+    for path in write_stubs(solutions, exercises):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grader", description="Grading harness for the PyTorch course.")
+    parser.add_argument("--version", action="version", version=f"grader {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade submissions in batch")
+    grade.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                       help="a student folder or archive, a folder of them, or a lesson notebook")
+    grade.add_argument("--out", required=True, help="folder for the gradebook and per-student results")
+    grade.add_argument("--lessons", help="e.g. 1,5 (default: all eight)")
+    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    grade.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                       help="device for tensor checks (default: cpu, and cuda when present)")
+    grade.add_argument("--timeout", type=float, default=60.0, help="seconds one call may take (default 60)")
+    grade.add_argument("--seed", type=int, default=None, help="base seed (default: the course's fixed seed)")
+    grade.add_argument("--data", default=None, help="MNIST data folder (default: $GRADER_DATA, then datasets/)")
+    grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
+    grade.add_argument("--quiet", action="store_true", help="no progress line")
+    grade.set_defaults(run=grade_command)
+
+    stubs = commands.add_parser("stubs", help="generate the student stubs from the solutions")
+    stubs.add_argument("--check", action="store_true", help="only report stubs that differ (exit 1)")
+    stubs.add_argument("--root", default=".", help="project folder holding solutions/ and exercises/")
+    stubs.set_defaults(run=stubs_command)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except JudgeError as exc:
+        print(f"grader: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("grader: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""Grade many submissions: intake → isolated (submission, lesson) jobs → results on disk.
+
+The judge process and its workers hold the checks, the reference solutions and the held-out
+labels; the student's code only ever runs in a confined child of a warm zygote. Everything a
+run writes goes through `write_atomic`, and a student whose lesson files, checks and settings
+are unchanged since the last run is not graded again (unless `force`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grader
+from grader.checks import load_lesson
+from grader.results import CheckResult, LessonResult, SubmissionResult, submission_from_dict
+
+PROJECT_ROOT = Path(grader.__file__).resolve().parent.parent
+CHECKS_DIR = Path(grader.__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    out: Path
+    lessons: tuple[str, ...]
+    jobs: int = 1
+    device: str | None = None
+    call_timeout: float = 60.0
+    lesson_timeout: float = 600.0
+    force: bool = False
+    seed: int = 0
+    data_root: Path | None = None
+    solutions: Path = PROJECT_ROOT / "solutions"
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    lesson: str
+    source: Path | None          # the lesson module or notebook to grade, None when not submitted
+    checkpoints: tuple[Path, ...] = ()
+
+
+@dataclass
+class BatchReport:
+    graded: list[SubmissionResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    protections: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def checks_fingerprint() -> str:
+    digest = hashlib.sha256(grader.__version__.encode())
+    for path in sorted(CHECKS_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(CHECKS_DIR)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
+    digest = hashlib.sha256(json.dumps([checks, options.seed, options.device, list(options.lessons)]).encode())
+    for job in sorted(jobs, key=lambda j: j.lesson):
+        digest.update(job.lesson.encode())
+        for path in ([job.source] if job.source else []) + list(job.checkpoints):
+            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+# --- the worker side: one zygote and the references per judge worker process ---------------
+_worker: dict = {}
+
+
+def _start_worker(options: GradeOptions) -> None:
+    import torch
+    torch.set_num_threads(1)
+    from grader.judge.zygote import Zygote
+    _worker["zygote"] = Zygote(data_root=options.data_root)
+    _worker["options"] = options
+    _worker["references"] = {}
+
+
+def _reference(lesson_id: str):
+    from grader.handle import LocalHandle
+    refs = _worker["references"]
+    if lesson_id not in refs:
+        lesson = load_lesson(lesson_id)
+        refs[lesson_id] = LocalHandle(_worker["options"].solutions / lesson_id / lesson.filename)
+    return refs[lesson_id]
+
+
+def _not_gradable(lesson, message: str) -> LessonResult:
+    from grader.runner import devices_for, planned_runs
+    checks = tuple(CheckResult(c.id, c.lesson, c.todo, c.name, d, c.points, "failed", message)
+                   for c, d in planned_runs(lesson, devices_for(_worker["options"].device)))
+    return LessonResult(lesson.id, lesson.title, checks, problem=message)
+
+
+def grade_job(job: Job) -> tuple[Job, LessonResult, list[str], float]:
+    """Grade one lesson of one submission in a fresh confined child."""
+    from grader.handle import NoAnswer
+    from grader.judge.remote import Budget, ProcessHandle
+    from grader.notebooks import NotANotebook, notebook_as_module
+    from grader.runner import devices_for, grade_lesson
+
+    started = time.perf_counter()
+    options: GradeOptions = _worker["options"]
+    lesson = load_lesson(job.lesson)
+    if job.source is None:
+        return job, _not_gradable(lesson, f"No {lesson.filename} or {lesson.id}.ipynb was submitted for "
+                                          f"{lesson.id}."), [], time.perf_counter() - started
+    workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
+    handle = None
+    try:
+        target = workdir / lesson.filename
+        if job.source.suffix == ".ipynb":
+            try:
+                target.write_text(notebook_as_module(job.source), encoding="utf-8")
+            except NotANotebook as exc:
+                return job, _not_gradable(lesson, f"{exc}."), [], time.perf_counter() - started
+        else:
+            shutil.copyfile(job.source, target)
+        for checkpoint in job.checkpoints:
+            shutil.copyfile(checkpoint, workdir / checkpoint.name)
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout)
+        data_dirs = [options.data_root] if options.data_root else []
+        try:
+            handle = ProcessHandle(_worker["zygote"], target, workdir, budget, project_root=PROJECT_ROOT,
+                                   data_dirs=data_dirs, filename=job.source.name)
+        except NoAnswer as exc:
+            return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
+        result = grade_lesson(lesson, handle, _reference(job.lesson), devices=devices_for(options.device),
+                              seed=options.seed, data_root=options.data_root)
+        return job, result, handle.protections, time.perf_counter() - started
+    finally:
+        if handle is not None:
+            handle.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- the judge side ------------------------------------------------------------------------
+def plan(submissions, lessons: tuple[str, ...]) -> dict[str, tuple[object, list[Job]]]:
+    """Jobs per student, one per requested lesson (a lesson not submitted still gets a row)."""
+    planned = {}
+    for submission in submissions:
+        jobs = []
+        for lesson_id in lessons:
+            lesson = load_lesson(lesson_id)
+            folder = submission.lessons.get(lesson_id)
+            source = None
+            checkpoints: tuple[Path, ...] = ()
+            if folder is not None:
+                folder = Path(folder)
+                module, notebook = folder / lesson.filename, folder / f"{lesson_id}.ipynb"
+                if folder.is_file() and folder.suffix == ".ipynb":
+                    source = folder
+                elif module.is_file() and not module.is_symlink():
+                    source = module
+                elif notebook.is_file() and not notebook.is_symlink():
+                    source = notebook
+                if folder.is_dir():
+                    checkpoints = tuple(sorted(p for p in folder.glob("*.ckpt") if p.is_file() and not p.is_symlink()))
+            jobs.append(Job(submission.student, lesson_id, source, checkpoints))
+        planned[submission.student] = (submission, jobs)
+    return planned
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    if not sys.stderr.isatty():
+        return
+    elapsed = time.perf_counter() - started
+    eta = elapsed / done * (total - done) if done else 0.0
+    sys.stderr.write(f"\r  graded {done}/{total} jobs  {100 * done // max(total, 1)}%  "
+                     f"elapsed {elapsed:5.1f}s  ETA {eta:5.1f}s ")
+    sys.stderr.flush()
+
+
+def grade_batch(submissions, options: GradeOptions) -> BatchReport:
+    from grader.writers.feedback import feedback_markdown
+    from grader.writers.gradebook import gradebook_csv, summary
+    from grader.writers.gradescope import results_json
+
+    started = time.perf_counter()
+    report = BatchReport()
+    checks = checks_fingerprint()
+    planned = plan(submissions, options.lessons)
+    todo_jobs, fingerprints = [], {}
+    for student, (submission, jobs) in planned.items():
+        fingerprint = submission_fingerprint(jobs, options, checks)
+        fingerprints[student] = fingerprint
+        stored = options.out / student / "result.json"
+        if not options.force and stored.exists():
+            data = json.loads(stored.read_text(encoding="utf-8"))
+            if data.get("fingerprint") == fingerprint:
+                report.skipped.append(student)
+                continue
+        todo_jobs.extend(jobs)
+
+    by_student: dict[str, list[LessonResult]] = {}
+    times: dict[str, float] = {}
+    job_seconds: list[float] = []
+    protections: set[str] = set()
+    total = len(todo_jobs)
+    if todo_jobs:
+        jobs = max(1, min(options.jobs, total))
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_start_worker, initargs=(options,)) as pool:
+            for done, (job, result, active, seconds) in enumerate(
+                    pool.imap_unordered(grade_job, todo_jobs), start=1):
+                by_student.setdefault(job.student, []).append(result)
+                times[job.student] = times.get(job.student, 0.0) + seconds
+                job_seconds.append(seconds)
+                protections.update(active)
+                if options.progress:
+                    _progress(done, total, started)
+                if len(by_student[job.student]) == len(options.lessons):
+                    submission = planned[job.student][0]
+                    order = {l: i for i, l in enumerate(options.lessons)}
+                    result = SubmissionResult(
+                        student=job.student,
+                        lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
+                        seed=options.seed, grader_version=grader.__version__,
+                        ignored_files=tuple(getattr(submission, "ignored", ())),
+                        execution_time=times[job.student])
+                    _write_student(options.out, result, fingerprints[job.student],
+                                   results_json, feedback_markdown)
+                    report.graded.append(result)
+        if options.progress and sys.stderr.isatty():
+            sys.stderr.write("\n")
+    report.protections = sorted(protections)
+    everyone = []
+    for student in planned:
+        stored = options.out / student / "result.json"
+        everyone.append(submission_from_dict(json.loads(stored.read_text(encoding="utf-8"))["result"]))
+    report.seconds = time.perf_counter() - started
+    write_atomic(options.out / "gradebook.csv", gradebook_csv(everyone, list(options.lessons)))
+    timings = {"wall_s": round(report.seconds, 3), "jobs": len(job_seconds),
+               "mean_job_s": round(sum(job_seconds) / len(job_seconds), 4) if job_seconds else 0.0,
+               "workers": options.jobs}
+    write_atomic(options.out / "summary.json", json.dumps(
+        dict(summary(everyone, timings=timings), skipped=sorted(report.skipped),
+             protections=report.protections), indent=2))
+    return report
+
+
+def _write_student(out: Path, result: SubmissionResult, fingerprint: str, results_json, feedback_markdown) -> None:
+    folder = out / result.student
+    write_atomic(folder / "results.json", json.dumps(results_json(result), indent=2))
+    write_atomic(folder / "feedback.md", feedback_markdown(result))
+    # Written last: its fingerprint is what marks this student as done.
+    write_atomic(folder / "result.json", json.dumps({"fingerprint": fingerprint, "result": result.to_dict()}))

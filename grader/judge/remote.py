@@ -1,0 +1,159 @@
+"""A handle whose submission side is a confined child of the zygote.
+
+The judge keeps its own clock: each request has a wall-time budget, and the whole lesson has
+one too. A child that hangs, dies or floods the socket is killed and every later request
+gets `NoAnswer` naming the limit, so "no answer" can only ever cost points.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.handle import Handle, NoAnswer
+from grader.judge import protocol
+from grader.judge.zygote import Zygote
+
+LIMIT_MESSAGES = {
+    "call time": "your code took longer than {call_s:g} s to answer one call (an endless loop?)",
+    "lesson time": "the lesson used up its {lesson_s:g} s time limit",
+    "memory": "your code used more memory than the {memory_mb} MB limit",
+    "cpu time": "your code used more than {cpu_s:g} s of CPU time",
+    "file size": "your code wrote a file larger than the limit",
+    "processes": "your code started too many processes or threads",
+    "exited": "your code ended its own process (exit code {code})",
+    "crashed": "the process running your code crashed (signal {signal})",
+    "protocol": "the process running your code sent something unreadable and was stopped",
+}
+
+
+MAX_RESPAWNS = 20
+
+
+@dataclass(frozen=True)
+class Budget:
+    call_s: float = 60.0
+    lesson_s: float = 300.0
+    cpu_s: float = 600.0
+    memory_mb: int = 4096
+    file_mb: int = 64
+    max_pids: int = 64
+
+
+class ProcessHandle(Handle):
+    def __init__(self, zygote: Zygote, source: Path, workdir: Path, budget: Budget, *,
+                 project_root: Path, data_dirs: list[Path], filename: str):
+        self.zygote, self.budget, self.filename = zygote, budget, filename
+        self.failure: NoAnswer | None = None
+        self.started = time.monotonic()
+        self.respawns = 0
+        self.job = {
+            "source": str(source), "workdir": str(workdir), "project_root": str(project_root),
+            "readable": [str(d) for d in data_dirs], "writable": [str(workdir)],
+            "limits": {"cpu_s": budget.cpu_s, "memory_bytes": budget.memory_mb * 2**20,
+                       "file_size_bytes": budget.file_mb * 2**20, "max_pids": budget.max_pids,
+                       "wall_s": budget.lesson_s},
+        }
+        self.hello = None
+        self._spawn()
+
+    def _spawn(self) -> None:
+        judge_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock = judge_end
+        try:
+            self.pid = self.zygote.spawn(self.job, child_end)
+        finally:
+            child_end.close()
+        self.hello = self._receive(timeout=self.budget.call_s)
+
+    def begin_check(self) -> None:
+        """A check starts: after a crash or timeout, give the next check a fresh process."""
+        if self.failure is not None and self.respawns < MAX_RESPAWNS and self._lesson_left() > 0:
+            self.respawns += 1
+            self.sock.close()
+            self.failure = None
+            self._spawn()
+
+    @property
+    def protections(self) -> list[str]:
+        return list(self.hello.get("protections", [])) if self.hello else []
+
+    def _receive(self, timeout: float):
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            header, buffers = protocol.receive(self.sock)
+            return header if not buffers else (header, buffers)
+        except (socket.timeout, TimeoutError):
+            self._fail("lesson time" if self._lesson_left() <= timeout else "call time")
+        except (protocol.ProtocolError, OSError) as exc:
+            self._fail(None, exc)
+
+    def _lesson_left(self) -> float:
+        return self.budget.lesson_s - (time.monotonic() - self.started)
+
+    def _exchange(self, request, buffers):
+        if self.failure:
+            raise self.failure
+        timeout = min(self.budget.call_s, self._lesson_left())
+        if timeout <= 0:
+            self._fail("lesson time")
+        try:
+            self.sock.settimeout(timeout)
+            protocol.send(self.sock, request, buffers)
+        except (socket.timeout, TimeoutError):
+            self._fail("call time")
+        except OSError as exc:
+            self._fail(None, exc)
+        self.sock.settimeout(max(timeout, 0.001))
+        try:
+            return protocol.receive(self.sock)
+        except (socket.timeout, TimeoutError):
+            self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
+        except (protocol.ProtocolError, OSError) as exc:
+            self._fail(None, exc)
+
+    def _fail(self, limit: str | None, exc: Exception | None = None):
+        if limit is not None:
+            self._kill()
+        status = self.zygote.reap(self.pid, timeout=2.0)
+        self._kill()  # whatever is left of its process group
+        if limit is None:
+            limit = self._limit_from_status(status, exc)
+        values = dict(vars(self.budget), code=status.get("code"), signal=status.get("signal"))
+        self.failure = NoAnswer("No answer: " + LIMIT_MESSAGES[limit].format(**values) + ".", limit)
+        raise self.failure
+
+    def _limit_from_status(self, status: dict, exc: Exception | None) -> str:
+        sig = status.get("signal")
+        if sig == signal.SIGXCPU:
+            return "cpu time"
+        if sig == signal.SIGXFSZ:
+            return "file size"
+        if sig == signal.SIGKILL and status.get("code") is None:
+            return "memory"
+        if sig is not None:
+            return "crashed"
+        if status.get("code") is not None:
+            return "exited"
+        return "protocol" if isinstance(exc, protocol.ProtocolError) else "crashed"
+
+    def _kill(self) -> None:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def close(self) -> None:
+        if self.failure is None:
+            try:
+                self.sock.close()
+            finally:
+                self._kill()
+                self.zygote.reap(self.pid)
+        else:
+            self.sock.close()

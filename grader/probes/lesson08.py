@@ -1,0 +1,186 @@
+"""Probes for lesson 8 (toolbox): build datasets, loaders, transforms and models on the
+submission side from plain arguments, and report facts about them.
+
+Names start with `l08_` so they cannot clash with other lessons' probes. torchvision is
+imported inside the probe that needs it, so loading the probes stays cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from grader.probes import probe
+
+
+@probe
+def l08_linear(session, weight: torch.Tensor, bias: torch.Tensor) -> nn.Linear:
+    """An nn.Linear holding these weights, on their device."""
+    layer = nn.Linear(weight.shape[1], weight.shape[0]).to(weight.device)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.bias.copy_(bias)
+    return layer
+
+
+@probe
+def l08_tensor_dataset(session, inputs: torch.Tensor, labels: torch.Tensor):
+    from torch.utils.data import TensorDataset
+    return TensorDataset(inputs, labels)
+
+
+@probe
+def l08_tensor_loader(session, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int, shuffle: bool):
+    from torch.utils.data import DataLoader, TensorDataset
+    return DataLoader(TensorDataset(inputs, labels), batch_size=batch_size, shuffle=shuffle)
+
+
+_TRANSFORMS = {
+    "double": lambda image: image * 2,
+    "negate": lambda image: -image,
+    "flip": lambda image: torch.flip(image, dims=(-1,)),
+}
+
+
+@probe
+def l08_named_transform(session, name: str):
+    """A transform (a plain callable on one image), chosen by name."""
+    return _TRANSFORMS[name]
+
+
+@probe
+def l08_is(session, a, b) -> bool:
+    return a is b
+
+
+@probe
+def l08_loader_facts(session, loader, dataset=None) -> dict:
+    """What kind of loader this is: type, batch size, sampler, and whether it reads `dataset`."""
+    from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
+
+    facts = {"type": type(loader).__name__, "is_loader": isinstance(loader, DataLoader)}
+    if not facts["is_loader"]:
+        return facts
+    facts.update(
+        batch_size=loader.batch_size,
+        sampler=type(loader.sampler).__name__,
+        random_sampler=isinstance(loader.sampler, RandomSampler),
+        sequential_sampler=isinstance(loader.sampler, SequentialSampler),
+        drop_last=bool(loader.drop_last),
+        same_dataset=loader.dataset is dataset if dataset is not None else None,
+    )
+    return facts
+
+
+@probe
+def l08_epoch(session, loader, epochs: int = 1) -> list:
+    """Every batch of `epochs` passes over an iterable (a loader), as they come."""
+    out = []
+    for _ in range(epochs):
+        out.append([batch for batch in loader])
+    return out
+
+
+@probe
+def l08_dataset_facts(session, dataset) -> dict:
+    """len(dataset) and whether it is a torch Dataset."""
+    from torch.utils.data import Dataset
+
+    facts = {"type": type(dataset).__name__, "is_dataset": isinstance(dataset, Dataset)}
+    try:
+        facts["len"] = len(dataset)
+        facts["len_error"] = None
+    except Exception as exc:  # a fact: len() does not work on it
+        facts["len"] = None
+        facts["len_error"] = f"{type(exc).__name__}: {exc}"[:200]
+    return facts
+
+
+@probe
+def l08_array_mutation(session, source: np.ndarray, outputs) -> dict:
+    """Add 1 to `source` in place; report which of `outputs` (tensors/arrays) changed with it."""
+    def snapshot(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().cpu().numpy().copy()
+        if isinstance(value, np.ndarray):
+            return value.copy()
+        return None
+
+    items = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    source += 1
+    after = [snapshot(v) for v in items]
+    changed = [None if a is None else bool(a.shape == source.shape and np.array_equal(a, source))
+               for a in after]
+    return {"types": [type(v).__name__ for v in items], "follows_source": changed,
+            "is_source": [v is source for v in items]}
+
+
+@probe
+def l08_resnet18(session, device: str = "cpu") -> nn.Module:
+    """A torchvision ResNet-18 with random weights (never downloads anything)."""
+    import torchvision
+    return torchvision.models.resnet18(weights=None).to(device)
+
+
+@probe
+def l08_fingerprints(session, model: nn.Module) -> dict:
+    """Per parameter: its sum and sum of squares (float64), to see whether values changed."""
+    out = {}
+    for name, p in model.named_parameters():
+        v = p.detach().to(torch.float64)
+        out[name] = [float(v.sum()), float((v * v).sum())]
+    return out
+
+
+@probe
+def l08_forward_facts(session, model: nn.Module, shape: list[int]) -> dict:
+    """Shape of model(x) for a random x of `shape`, and whether the output requires grad."""
+    device = next(model.parameters()).device
+    x = torch.randn(*shape, device=device)
+    out = model(x)
+    if not isinstance(out, torch.Tensor):
+        return {"shape": None, "type": type(out).__name__, "requires_grad": None}
+    return {"shape": list(out.shape), "type": "Tensor", "requires_grad": bool(out.requires_grad)}
+
+
+@probe
+def l08_small_net(session) -> nn.Module:
+    """A small Sequential with a BatchNorm, whose running statistics are already moved, so that
+    its state_dict holds buffers as well as parameters. Seed the handle first for fixed values."""
+    net = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
+    with torch.no_grad():
+        net(torch.randn(16, 4) * 3 + 1)
+    return net
+
+
+@probe
+def l08_save_whole(session, model: nn.Module, path: str) -> None:
+    torch.save(model, path)
+
+
+@probe
+def l08_save_state(session, model: nn.Module, path: str) -> None:
+    torch.save(model.state_dict(), path)
+
+
+@probe
+def l08_unpickle(session, path: str):
+    """torch.load a file on the submission side, allowing pickled objects (never judge-side)."""
+    return torch.load(path, weights_only=False)
+
+
+@probe
+def l08_loader(session, dataset, batch_size: int, shuffle: bool):
+    """A plain DataLoader over a dataset that lives on the submission side."""
+    from torch.utils.data import DataLoader
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+
+@probe
+def l08_len(session, obj):
+    """len(obj), or the error len() raised, as a fact."""
+    try:
+        return {"len": len(obj), "error": None}
+    except Exception as exc:
+        return {"len": None, "error": f"{type(exc).__name__}: {exc}"[:200]}
