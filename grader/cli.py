@@ -1,6 +1,7 @@
 """`grader` — a thin command line over plain functions.
 
     grader grade SUBMISSION... --out DIR   grade submissions in batch (isolated, parallel)
+    grader demo                            build the sample class and grade it
     grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
 """
 
@@ -74,6 +75,27 @@ def grade_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def demo_command(args: argparse.Namespace) -> int:
+    """Build the sample class and grade it: the project's main job in one command."""
+    from grader.demo import build_class
+    out = Path(args.out)
+    submissions = build_class(out / "submissions")
+    print(f"sample class written to {submissions}")
+    grade_args = build_parser().parse_args(
+        ["grade", str(submissions), "--out", str(out / "graded"), "--force"]
+        + (["--lessons", args.lessons] if args.lessons else [])
+        + (["--jobs", str(args.jobs)] if args.jobs else []))
+    code = grade_command(grade_args)
+    if code == 0:
+        from grader.results import submission_from_dict
+        from grader.writers.console import render_submission
+        import json
+        stored = json.loads((out / "graded" / args.show / "result.json").read_text(encoding="utf-8"))
+        print()
+        print(render_submission(submission_from_dict(stored["result"])))
+    return code
+
+
 def stubs_command(args: argparse.Namespace) -> int:
     from grader.stubs import drifted_stubs, write_stubs
     root = Path(args.root)
@@ -107,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade.add_argument("--quiet", action="store_true", help="no progress line")
     grade.set_defaults(run=grade_command)
+
+    demo = commands.add_parser("demo", help="grade the bundled sample class (a quick tour)")
+    demo.add_argument("--out", default="out/demo", help="where to build and grade the sample class")
+    demo.add_argument("--lessons", help="e.g. 1,3 (default: all eight)")
+    demo.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    demo.add_argument("--show", default="grace", help="whose score table to print (default: grace)")
+    demo.set_defaults(run=demo_command)
 
     stubs = commands.add_parser("stubs", help="generate the student stubs from the solutions")
     stubs.add_argument("--check", action="store_true", help="only report stubs that differ (exit 1)")

@@ -68,8 +68,8 @@ def error_from_reply(error: dict, filename: str) -> SubmissionError:
         todo = error.get("todo")
         return NotStarted(f"TODO {todo} is not started yet." if todo else "This TODO is not started yet.")
     if kind == "raised":
-        return StudentException(f"your code raised {error['type']}: {error['message']}{where}")
-    return SubmissionError(f"the result could not be read: {error.get('message', 'unknown problem')}")
+        return StudentException(f"Your code raised {error['type']}: {error['message']}{where}")
+    return SubmissionError(f"The result could not be read: {error.get('message', 'unknown problem')}")
 
 
 class Handle:

@@ -59,7 +59,7 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     except NotStarted as exc:
         return result("not_started", exc.message, started=started)
     except SubmissionError as exc:
-        return result("failed", exc.message[:1].upper() + exc.message[1:], exc.detail or "", started=started)
+        return result("failed", exc.message, exc.detail or "", started=started)
     except Exception as exc:  # the checker itself broke: not the student's fault
         return result("error", f"The grader could not finish this check ({type(exc).__name__}). "
                       "This is not your fault; tell your instructor.",

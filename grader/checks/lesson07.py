@@ -128,7 +128,7 @@ def _compare_history(got, expected, label: str):
                     if i == 1 else
                     "epoch 1 is right but later epochs drift: is w.grad zeroed (or set to None) after each update? "
                     "gradients add up across backward() calls")
-            raise Wrong(f"the loss recorded for epoch {i} {label} is not right", expect.short(e), expect.short(g), hint)
+            raise Wrong(f"the loss recorded for epoch {i} {label} is not right", f"{e:.6g}", f"{g:.6g}", hint)
     for i, (g, e) in enumerate(zip(got_w, ref_w), start=1):
         if not math.isclose(g, e, rel_tol=RTOL, abs_tol=ATOL):
             if len(set(got_w)) == 1 and len(set(ref_w)) > 1:
@@ -139,7 +139,7 @@ def _compare_history(got, expected, label: str):
                 hint = "record w after the update of the epoch, not before it"
             else:
                 hint = "the update is w -= learning_rate * w.grad, inside torch.no_grad()"
-            raise Wrong(f"w recorded for epoch {i} {label} is not right", expect.short(e), expect.short(g), hint)
+            raise Wrong(f"w recorded for epoch {i} {label} is not right", f"{e:.6g}", f"{g:.6g}", hint)
 
 
 @lesson.check("gradient_descent", points=1, per_device=True)
@@ -185,7 +185,7 @@ def gradient_descent_final_w_and_w_init(t: Trial):
         expect.close(w, ref_w, f"w after 5 epochs {label}", check_device=False, rtol=RTOL, atol=ATOL,
                      hint="start from w_init (default 0.0) and return the trained w itself")
         expect.true(bool(history) and math.isclose(history[-1][0], float(w.value), rel_tol=RTOL, abs_tol=ATOL),
-                    f"the last w in the history ({history[-1][0] if history else None!r}) should be the returned w "
+                    f"the last w in the history ({history[-1][0] if history else float('nan'):.6g}) should be the returned w "
                     f"({float(w.value):.6g}) {label}", hint="record w after the update of each epoch")
 
 

@@ -1,0 +1,429 @@
+"""Lesson 5 — logistic regression on MNIST: loaders, a linear model, training, accuracy, checkpoint.
+
+Isolation: the submission side only ever sees TRAINING data and test IMAGES. Accuracy on the
+10,000 test images is computed here, from the submission's predictions (`predict_classes`) and
+test labels that never leave the judge. `evaluate` is graded on loaders over training subsets.
+
+The helpers below (`trained_accuracy`, `train_both`, ...) are shared with lesson 6 and with
+benchmarks/calibrate_mnist.py, so the thresholds are calibrated on exactly what the checks run.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from grader import data, expect
+from grader.codec import Ref, TensorSnap
+from grader.handle import Handle
+from grader.lesson import Lesson, Trial
+
+lesson = Lesson("lesson05", "logistic_regression", "Logistic regression on MNIST",
+                todos=("make_loaders", "build_model", "train", "evaluate", "save_model"),
+                needs_mnist=True)
+
+PIXELS, CLASSES = 28 * 28, 10
+
+
+@dataclass(frozen=True)
+class AccuracySetup:
+    """What the accuracy check trains: a grader-built model, the full training set, fixed hyperparameters."""
+
+    kind: str               # "linear" or "mlp" (see grader/probes/mnist.py: new_model)
+    sizes: tuple[int, ...]
+    num_epochs: int
+    learning_rate: float
+    batch_size: int = 100
+
+
+# Logistic regression, one epoch of plain SGD. lr 0.1 rather than the original 0.001: one epoch
+# at 0.001 only reaches about 70%, and a submission that ignores learning_rate must not pass.
+LOGREG_SETUP = AccuracySetup("linear", (PIXELS, CLASSES), num_epochs=1, learning_rate=0.1)
+# Calibrated with benchmarks/calibrate_mnist.py over 10 seeds (docs/calibration.md, lesson05):
+# reference min 89.81%, mean 90.07%, max 90.31%; the threshold is the min minus 2 points.
+LOGREG_THRESHOLD = 0.878
+
+
+# ---------------------------------------------------------------- shared helpers (lessons 5 and 6)
+
+def mnist_root(t: Trial) -> Path:
+    """The MNIST root of this run (the student's own pytest run finds it with data_root())."""
+    return Path(t.data_root) if t.data_root is not None else data.data_root()
+
+
+def to_float(value):
+    """A loss as a Python float: numbers as they are, one-element tensors by value; None otherwise."""
+    if isinstance(value, TensorSnap) and value.value.numel() == 1:
+        return float(value.value.reshape(()).item())
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def as_loss_list(losses, what: str) -> list[float]:
+    if not isinstance(losses, (list, tuple)):
+        raise expect.Wrong(f"{what} should be a list of the losses", "a list of floats", expect.describe(losses),
+                           "append loss.item() after every step and return the list")
+    values = [to_float(v) for v in losses]
+    if any(v is None for v in values):
+        bad = next(v for v, f in zip(losses, values) if f is None)
+        raise expect.Wrong(f"{what} should hold one number per step", "Python floats", expect.describe(bad),
+                           "append loss.item() (a Python float) after every step")
+    return values
+
+
+def new_model(handle: Handle, setup_kind: str, sizes, device: str, seed: int) -> Ref:
+    return handle.probe("new_model", setup_kind, list(sizes), device, seed, keep=True)
+
+
+def state_of(handle: Handle, model: Ref) -> dict[str, torch.Tensor]:
+    return {k: v.value for k, v in handle.probe("state_dict", model).items()}
+
+
+def trained_accuracy(handle: Handle, root: Path, setup: AccuracySetup, device: str, seed: int,
+                     test_images: torch.Tensor, test_labels: torch.Tensor) -> float:
+    """Train a grader-built model with the handle's `train` on all 60,000 training images
+    (shuffled by `seed`), then score its predictions on the test images here, on the judge side."""
+    model = new_model(handle, setup.kind, setup.sizes, device, seed)
+    loader = handle.probe("mnist_train_loader", str(root), 0, 60_000, setup.batch_size, True, seed, keep=True)
+    try:
+        handle.call("train", model, loader, setup.num_epochs, setup.learning_rate, device=device)
+        handle.release(loader)
+        predicted = handle.probe("predict_classes", model, test_images)
+    finally:
+        handle.release(loader)
+        handle.release(model)
+    predicted = expect.is_tensor(predicted, "the predictions of the trained model")
+    return (predicted.value.reshape(-1) == test_labels).double().mean().item()
+
+
+def check_trained_accuracy(t: Trial, setup: AccuracySetup, threshold: float, hint: str) -> None:
+    root = mnist_root(t)
+    images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
+    accuracy = trained_accuracy(t.sub, root, setup, t.device, t.seed, images, labels)
+    expect.true(accuracy >= threshold,
+                f"after train(model, loader, num_epochs={setup.num_epochs}, learning_rate={setup.learning_rate}) "
+                f"on the 60,000 training images the model classifies {accuracy:.2%} of the 10,000 test images "
+                f"correctly; the reference reaches at least {threshold:.1%}", hint=hint)
+
+
+def train_both(t: Trial, setup: AccuracySetup, start: int, stop: int, batch_size: int, num_epochs: int,
+               learning_rate: float):
+    """Train the reference and the submission from the same initial state on the same unshuffled
+    training subset; returns ((ref_losses, ref_state), (sub_losses, sub_state))."""
+    root = str(mnist_root(t))
+    outcomes, initial = [], None
+    for handle in (t.sub, t.ref):
+        model = new_model(handle, setup.kind, setup.sizes, t.device, t.seed)
+        if initial is None:
+            initial = handle.probe("state_dict", model)
+        else:
+            handle.probe("load_state_dict", model, {k: v.value.to(t.device) for k, v in initial.items()})
+        loader = handle.probe("mnist_train_loader", root, start, stop, batch_size, False, keep=True)
+        try:
+            losses = handle.call("train", model, loader, num_epochs, learning_rate, device=t.device)
+            outcomes.append((losses, state_of(handle, model)))
+        finally:
+            handle.release(loader)
+            handle.release(model)
+    return outcomes[1], outcomes[0]
+
+
+def check_losses_and_params(t: Trial, expected, got, *, steps_per_epoch: int, num_epochs: int,
+                            learning_rate: float, optimizer_hint: str, rtol: float, atol: float) -> None:
+    (ref_losses, ref_state), (losses, state) = expected, got
+    losses = as_loss_list(losses, "the value train returns")
+    ref_losses = as_loss_list(ref_losses, "the reference's losses")
+    expect.true(len(losses) == len(ref_losses),
+                f"train(num_epochs={num_epochs}) on a loader of {steps_per_epoch} batches returned "
+                f"{len(losses)} losses; expected {len(ref_losses)}, one per step",
+                hint="loop over range(num_epochs), and inside over the loader; append one loss per batch")
+    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
+                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                      "(outputs, labels) on the raw scores (no softmax first)")
+    for step, (value, expected_value) in enumerate(zip(losses, ref_losses), start=1):
+        expect.close(value, expected_value, f"the loss at step {step} of {len(ref_losses)}", rtol=rtol, atol=atol,
+                     hint=f"the first step is right, so look at the update: {optimizer_hint} with "
+                          f"lr=learning_rate ({learning_rate} here), and optimizer.zero_grad() every step so "
+                          "gradients do not pile up")
+    for name, value in ref_state.items():
+        expect.close(state.get(name), value, f"the parameter {name} after training", rtol=rtol, atol=atol,
+                     hint=f"{optimizer_hint}(model.parameters(), lr=learning_rate), then zero_grad, backward "
+                          "and step for every batch")
+
+
+def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor], start: int, count: int,
+                   batch_size: int) -> None:
+    """evaluate() on a loader over training images [start, start + count) equals the accuracy the
+    judge computes from the same model's predictions on those images."""
+    root = mnist_root(t)
+    images, labels = data.load_mnist(root, "train")
+    images, labels = images[start:start + count], labels[start:start + count]
+    model = new_model(t.sub, setup.kind, setup.sizes, t.device, t.seed)
+    loader = t.sub.probe("mnist_train_loader", str(root), start, start + count, batch_size, False, keep=True)
+    try:
+        t.sub.probe("load_state_dict", model, {k: v.to(t.device) for k, v in state.items()})
+        predicted = t.sub.probe("predict_classes", model, images)
+        got = t.sub.call("evaluate", model, loader, device=t.device)
+    finally:
+        t.sub.release(loader)
+        t.sub.release(model)
+    expected = (expect.is_tensor(predicted, "predictions").value.reshape(-1) == labels).double().mean().item()
+    what = f"evaluate on a loader of {count} images in batches of {batch_size}"
+    value = to_float(got)
+    if value is None:
+        raise expect.Wrong(f"{what} should return the accuracy as a number", "a float in [0, 1]",
+                           expect.describe(got), "return correct / total as a Python float")
+    expect.true(0.0 <= value <= 1.0, f"{what} returned {value:.4g}, which is not a fraction in [0, 1]",
+                hint="return correct / total, not a percentage")
+    # one or two images of slack: a near-tie may round differently in another batch size on a GPU
+    expect.close(value, expected, what, rtol=0, atol=2.5 / count,
+                 hint="count (predicted == labels) over ALL batches and divide by the number of images; "
+                      "predicted = outputs.argmax(dim=1) (the class axis); the last batch is smaller")
+
+
+def check_evaluate_untracked(t: Trial, setup: AccuracySetup) -> None:
+    root = str(mnist_root(t))
+    model = new_model(t.sub, setup.kind, setup.sizes, t.device, t.seed)
+    loader = t.sub.probe("mnist_train_loader", root, 0, 300, 100, False, keep=True)
+    try:
+        facts = t.sub.probe("call_watching_grad_mode", "evaluate", model, loader, device=t.device)
+    finally:
+        t.sub.release(loader)
+        t.sub.release(model)
+    modes = facts["grad_modes"]
+    expect.true(len(modes) > 0, "evaluate never called the model",
+                hint="compute outputs = model(images) for every batch")
+    expect.true(not any(modes), f"evaluate ran {sum(modes)} of its {len(modes)} forward passes with gradient "
+                "tracking on, so every batch built an autograd graph",
+                hint="wrap the loop in `with torch.no_grad():`")
+    expect.true(facts["grad_enabled_after"], "after evaluate, gradient tracking was still switched off",
+                hint="use `with torch.no_grad():` so tracking comes back on when the block ends")
+
+
+def check_saved_state(t: Trial, setup: AccuracySetup, filename: str) -> None:
+    """save_model writes a state_dict that loads with weights_only=True and holds the model's values."""
+    model = new_model(t.sub, setup.kind, setup.sizes, "cpu", t.seed)
+    try:
+        state = {k: v for k, v in state_of(t.sub, model).items()}
+        path = t.sub.probe("scratch_path", filename)
+        t.sub.call("save_model", model, path)
+        raw = t.sub.probe("read_bytes", path)
+    finally:
+        t.sub.release(model)
+    expect.true(raw is not None, "save_model wrote no file at the path it was given",
+                hint="torch.save(model.state_dict(), path)")
+    try:
+        saved = torch.load(io.BytesIO(raw), weights_only=True, map_location="cpu")
+    except Exception as exc:
+        raise expect.Wrong("the saved file does not load with torch.load(path, weights_only=True) "
+                           f"({type(exc).__name__})",
+                           hint="save model.state_dict(), not the model object: torch.save(model.state_dict(), path)")
+    expect.true(isinstance(saved, dict), f"the saved file holds {expect.describe(saved)}, not a state_dict",
+                hint="torch.save(model.state_dict(), path)")
+    expect.equal(sorted(saved), sorted(state), "the keys of the saved state_dict",
+                 hint="save the whole model's state_dict: torch.save(model.state_dict(), path)")
+    for name, value in state.items():
+        expect.close(saved[name], value, f"the saved {name}", check_device=False,
+                     hint="save the model's own state_dict after training, not a fresh or modified copy")
+
+
+def template_state(root: Path, t: Trial) -> dict[str, torch.Tensor]:
+    """Linear weights that classify MNIST reasonably (about 80%): class-mean images, a little noise."""
+    images, labels = data.load_mnist(root, "train")
+    images, labels = images[-6000:].reshape(-1, PIXELS), labels[-6000:]
+    weight = torch.stack([images[labels == c].mean(0) for c in range(CLASSES)])
+    weight = weight / weight.norm(dim=1, keepdim=True) + 0.01 * torch.from_numpy(
+        t.rng.standard_normal(weight.shape)).float()
+    bias = 0.01 * torch.from_numpy(t.rng.standard_normal(CLASSES)).float()
+    return {"weight": weight, "bias": bias}
+
+
+# ---------------------------------------------------------------- make_loaders
+
+def _loaders(t: Trial, batch_size: int):
+    root = mnist_root(t)
+    data.ensure_extracted(root)
+    pair = t.sub.call("make_loaders", str(root), batch_size, keep=True)
+    length = t.sub.probe("call_many", "len", [[pair]]) if False else None  # (kept simple: see below)
+    del length
+    items = t.sub.method(pair, "__getitem__", 0, keep=True), t.sub.method(pair, "__getitem__", 1, keep=True)
+    return root, pair, items
+
+
+def _pair_facts(t: Trial, batch_size: int):
+    root = mnist_root(t)
+    data.ensure_extracted(root)
+    pair = t.sub.call("make_loaders", str(root), batch_size, keep=True)
+    try:
+        expect.true(pair.type_name in ("tuple", "list"),
+                    f"make_loaders returned a {pair.type_name}, not a pair (train_loader, test_loader)",
+                    hint="return train_loader, test_loader")
+        size = t.sub.method(pair, "__len__")
+        expect.true(size == 2, f"make_loaders returned {size} values instead of 2",
+                    hint="return train_loader, test_loader")
+        train = t.sub.method(pair, "__getitem__", 0, keep=True)
+        test = t.sub.method(pair, "__getitem__", 1, keep=True)
+        facts = t.sub.probe("loader_facts", train), t.sub.probe("loader_facts", test)
+    finally:
+        t.sub.release(pair)
+    for which, f in zip(("train", "test"), facts):
+        expect.true(f["is_loader"], f"the {which} loader is a {f['type']}, not a DataLoader",
+                    hint="wrap each data set in torch.utils.data.DataLoader(dataset, batch_size=..., shuffle=...)")
+    return root, facts
+
+
+@lesson.check("make_loaders", points=2)
+def make_loaders_serves_mnist_with_to_tensor(t: Trial):
+    """Both loaders serve torchvision's MNIST (train: 60,000 images, test: 10,000) as ToTensor images."""
+    root, facts = _pair_facts(t, 100)
+    for which, f, size in (("train", facts[0], 60_000), ("test", facts[1], 10_000)):
+        expect.equal(f["dataset_type"], "MNIST", f"the data set behind the {which} loader",
+                     hint="use torchvision.datasets.MNIST(root=root, train=..., transform=transforms.ToTensor())")
+        expect.equal(f["dataset_len"], size, f"the number of images in the {which} data set",
+                     hint=f"the {which} loader needs MNIST(..., train={which == 'train'})")
+        image = f["first_item"]["image"]
+        expect.true(isinstance(image, TensorSnap),
+                    f"the {which} data set gives {image} items, not tensors",
+                    hint="pass transform=transforms.ToTensor() so every PIL image becomes a tensor")
+        expected = data.load_mnist_images(root, which)[0]
+        expect.close(image.value, expected, f"the first image of the {which} data set", atol=1e-6,
+                     hint="ToTensor alone turns pixels 0-255 into floats in [0, 1] of shape (1, 28, 28); "
+                          "do not normalise further")
+        images, labels = f["first_batch"]["images"], f["first_batch"]["labels"]
+        expect.equal(images, ([100, 1, 28, 28], "torch.float32"), f"the first {which} batch's images (shape, dtype)",
+                     hint="batches of ToTensor images have shape (batch_size, 1, 28, 28)")
+        expect.equal(labels, ([100], "torch.int64"), f"the first {which} batch's labels (shape, dtype)")
+
+
+@lesson.check("make_loaders", points=1)
+def make_loaders_shuffles_training_only(t: Trial):
+    """The training loader shuffles (RandomSampler); the test loader keeps its order."""
+    _, (train, test) = _pair_facts(t, 100)
+    expect.true(train["random_sampler"], f"the training loader reads the data in a fixed order "
+                f"(its sampler is a {train['sampler']})", hint="DataLoader(train_dataset, ..., shuffle=True)")
+    expect.true(test["sequential_sampler"], f"the test loader does not keep the data set's order "
+                f"(its sampler is a {test['sampler']})", hint="DataLoader(test_dataset, ..., shuffle=False)")
+
+
+@lesson.check("make_loaders", points=1)
+def make_loaders_uses_batch_size(t: Trial):
+    """Both loaders use the batch_size they were given and keep the last, smaller batch."""
+    batch_size = int(t.rng.choice([32, 64, 128]))
+    _, facts = _pair_facts(t, batch_size)
+    for which, f in zip(("train", "test"), facts):
+        expect.equal(f["batch_size"], batch_size, f"the {which} loader's batch size with batch_size={batch_size}",
+                     hint="DataLoader(dataset, batch_size=batch_size, ...)")
+        expect.equal(f["first_batch"]["images"][0][0], batch_size, f"the size of the first {which} batch")
+        expect.true(not f["drop_last"], f"the {which} loader drops the last batch",
+                    hint="leave drop_last at False, so every image is used")
+
+
+# ---------------------------------------------------------------- build_model
+
+def _linear_parameters(t: Trial, model: Ref, input_size: int, num_classes: int) -> dict:
+    tree = t.sub.probe("module_tree", model)
+    expect.true(tree["is_module"], f"build_model returned a {tree['type']}, not an nn.Module",
+                hint="return nn.Linear(input_size, num_classes)")
+    shapes = {name: p["shape"] for name, p in tree["parameters"].items()}
+    wanted = sorted([[num_classes, input_size], [num_classes]])
+    expect.equal(sorted(shapes.values()), wanted,
+                 f"the parameter shapes of build_model({input_size}, {num_classes})",
+                 hint="one linear layer: a weight of shape (num_classes, input_size) and a bias of (num_classes,)")
+    frozen = [name for name, p in tree["parameters"].items() if not p["requires_grad"]]
+    expect.true(not frozen, f"the parameters {frozen} do not require grad, so they cannot be trained",
+                hint="nn.Linear's parameters require grad already; leave them as they are")
+    return shapes
+
+
+@lesson.check("build_model", points=1)
+def build_model_has_linear_parameters(t: Trial):
+    """build_model(input_size, num_classes) has one weight (num_classes, input_size) and one bias."""
+    for input_size, num_classes in ((PIXELS, CLASSES), (3, 2), (int(t.rng.integers(5, 40)), int(t.rng.integers(2, 12)))):
+        model = t.sub.call("build_model", input_size, num_classes, keep=True)
+        try:
+            _linear_parameters(t, model, input_size, num_classes)
+        finally:
+            t.sub.release(model)
+
+
+@lesson.check("build_model", points=2, per_device=True)
+def build_model_computes_scores(t: Trial):
+    """With given weights, the model maps a batch of flattened images to x @ W.T + b."""
+    for input_size, num_classes, batch in ((PIXELS, CLASSES, 5), (7, 3, 1), (4, 6, 9)):
+        model = t.sub.call("build_model", input_size, num_classes, keep=True)
+        try:
+            shapes = _linear_parameters(t, model, input_size, num_classes)
+            weight, bias = t.randn(num_classes, input_size), t.randn(num_classes)
+            state = {name: (weight if len(shape) == 2 else bias) for name, shape in shapes.items()}
+            t.sub.method(model, "to", t.device)
+            t.sub.probe("load_state_dict", model, state)
+            x = t.randn(batch, input_size)
+            got = t.sub.method(model, "__call__", x)
+        finally:
+            t.sub.release(model)
+        expected = torch.nn.functional.linear(x, weight, bias)
+        expect.close(got, TensorSnap(expected.cpu(), str(expected.device), True, False, "AddmmBackward0"),
+                     f"the scores of build_model({input_size}, {num_classes}) for a batch of {batch}",
+                     rtol=1e-4, atol=1e-5, hint="a single nn.Linear(input_size, num_classes): scores = x @ W.T + b")
+
+
+# ---------------------------------------------------------------- train
+
+@lesson.check("train", points=1, per_device=True)
+def train_returns_one_loss_per_step(t: Trial):
+    """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
+    expected, got = train_both(t, LOGREG_SETUP, 0, 250, 50, num_epochs=2, learning_rate=0.05)
+    ref_losses, losses = as_loss_list(expected[0], "the reference's losses"), as_loss_list(got[0], "the value train returns")
+    expect.true(len(losses) == len(ref_losses),
+                f"train(num_epochs=2) on a loader of 5 batches returned {len(losses)} losses; expected 10, one per step",
+                hint="loop over range(num_epochs), and inside over the loader; append loss.item() after each step")
+    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
+                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                      "(outputs, labels) on the raw scores (no softmax first)")
+
+
+@lesson.check("train", points=2, per_device=True)
+def train_matches_reference_sgd(t: Trial):
+    """From the same start and data, every loss and the final weights equal the reference's (SGD)."""
+    expected, got = train_both(t, LOGREG_SETUP, 1000, 1600, 100, num_epochs=2, learning_rate=0.05)
+    check_losses_and_params(t, expected, got, steps_per_epoch=6, num_epochs=2, learning_rate=0.05,
+                            optimizer_hint="torch.optim.SGD", rtol=1e-4, atol=1e-5)
+
+
+@lesson.check("train", points=2, per_device=True)
+def train_reaches_test_accuracy(t: Trial):
+    """One epoch over all 60,000 training images reaches the reference's accuracy on the test set."""
+    check_trained_accuracy(t, LOGREG_SETUP, LOGREG_THRESHOLD,
+                           hint="CrossEntropyLoss on the raw scores, SGD with lr=learning_rate, and "
+                                "zero_grad / backward / step for every batch")
+
+
+# ---------------------------------------------------------------- evaluate
+
+@lesson.check("evaluate", points=2, per_device=True)
+def evaluate_counts_correct_predictions(t: Trial):
+    """evaluate returns correct / total over all batches, also when the last batch is smaller."""
+    root = mnist_root(t)
+    state = template_state(root, t)
+    start = int(t.rng.integers(0, 50_000))
+    check_evaluate(t, LOGREG_SETUP, state, start, 1050, 100)
+    check_evaluate(t, LOGREG_SETUP, state, start + 2000, 7, 3)
+
+
+@lesson.check("evaluate", points=1, per_device=True)
+def evaluate_builds_no_graph(t: Trial):
+    """evaluate runs every forward pass with gradient tracking off (torch.no_grad)."""
+    check_evaluate_untracked(t, LOGREG_SETUP)
+
+
+# ---------------------------------------------------------------- save_model
+
+@lesson.check("save_model", points=2)
+def save_model_writes_state_dict(t: Trial):
+    """save_model writes the state_dict; it loads with weights_only=True and holds the model's values."""
+    check_saved_state(t, LOGREG_SETUP, "model.ckpt")
