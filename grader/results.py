@@ -37,6 +37,7 @@ class LessonResult:
     title: str
     checks: tuple[CheckResult, ...]
     problem: str = ""      # set when the lesson could not be graded at all (judge side)
+    notes: tuple[str, ...] = ()   # reported, not scored (e.g. a trained checkpoint's accuracy)
 
     @property
     def score(self) -> float:
@@ -129,7 +130,7 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     """Inverse of `SubmissionResult.to_dict` (for results the judge wrote itself)."""
     lessons = tuple(
         LessonResult(lesson["lesson"], lesson["title"], tuple(CheckResult(**c) for c in lesson["checks"]),
-                     lesson.get("problem", ""))
+                     lesson.get("problem", ""), tuple(lesson.get("notes", ())))
         for lesson in data["lessons"])
     fields = {k: v for k, v in data.items() if k != "lessons"}
     fields["ignored_files"] = tuple(fields.get("ignored_files", ()))

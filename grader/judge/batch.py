@@ -8,6 +8,7 @@ are unchanged since the last run is not graded again (unless `force`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import multiprocessing
@@ -146,11 +147,21 @@ def grade_job(job: Job) -> tuple[Job, LessonResult, list[str], float]:
             return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
         result = grade_lesson(lesson, handle, _reference(job.lesson), devices=devices_for(options.device),
                               seed=options.seed, data_root=options.data_root)
+        if job.checkpoints:
+            result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
         return job, result, handle.protections, time.perf_counter() - started
     finally:
         if handle is not None:
             handle.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _checkpoint_notes(job: Job) -> list[str]:
+    from grader.judge import checkpoints
+    lesson4 = _reference("lesson04").call("training_data") if any(
+        c.name == "linear_model.ckpt" for c in job.checkpoints) else None
+    return [checkpoints.evaluate(c, data_root=_worker["options"].data_root, lesson4_data=lesson4)
+            for c in job.checkpoints if c.name in checkpoints.LESSON_OF]
 
 
 # --- the judge side ------------------------------------------------------------------------

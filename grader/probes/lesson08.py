@@ -83,21 +83,6 @@ def l08_epoch(session, loader, epochs: int = 1) -> list:
 
 
 @probe
-def l08_dataset_facts(session, dataset) -> dict:
-    """len(dataset) and whether it is a torch Dataset."""
-    from torch.utils.data import Dataset
-
-    facts = {"type": type(dataset).__name__, "is_dataset": isinstance(dataset, Dataset)}
-    try:
-        facts["len"] = len(dataset)
-        facts["len_error"] = None
-    except Exception as exc:  # a fact: len() does not work on it
-        facts["len"] = None
-        facts["len_error"] = f"{type(exc).__name__}: {exc}"[:200]
-    return facts
-
-
-@probe
 def l08_array_mutation(session, source: np.ndarray, outputs) -> dict:
     """Add 1 to `source` in place; report which of `outputs` (tensors/arrays) changed with it."""
     def snapshot(value):
@@ -178,9 +163,6 @@ def l08_loader(session, dataset, batch_size: int, shuffle: bool):
 
 
 @probe
-def l08_len(session, obj):
-    """len(obj), or the error len() raised, as a fact."""
-    try:
-        return {"len": len(obj), "error": None}
-    except Exception as exc:
-        return {"len": None, "error": f"{type(exc).__name__}: {exc}"[:200]}
+def l08_len(session, obj) -> int:
+    """len(obj); what it raises reaches the student as their code's error."""
+    return len(obj)

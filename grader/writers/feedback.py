@@ -24,6 +24,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
             if summary.status in ("failed", "error"):
                 for message in summary.messages:
                     lines.append(f"- **{todo}**: {message}")
+        lines += [f"- {note}" for note in lesson.notes]
         lines.append("")
     if result.ignored_files:
         lines += ["Only the lesson files were graded; these were ignored: "

@@ -29,7 +29,7 @@ def results_json(result: SubmissionResult) -> dict:
                 "output": output,
                 "visibility": "visible",
             })
-    notes = list(result.notes)
+    notes = list(result.notes) + [note for lesson in result.lessons for note in lesson.notes]
     if result.ignored_files:
         notes.append("Ignored files (only lesson files are graded): " + ", ".join(result.ignored_files))
     return {
