@@ -97,6 +97,9 @@ def _child(job: dict, rpc_fd: int, control: socket.socket) -> None:
     try:
         workdir = Path(job["workdir"])
         os.chdir(workdir)
+        os.environ.update(TMPDIR=str(workdir), HOME=str(workdir), MPLCONFIGDIR=str(workdir))
+        import tempfile
+        tempfile.tempdir = None
         null = os.open(os.devnull, os.O_RDONLY)
         out = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(null, 0)

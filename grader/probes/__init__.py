@@ -20,13 +20,16 @@ _PROBES: dict[str, Callable[..., Any]] = {}
 
 
 def probe(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register `fn(session, *args, **kwargs)` under its name."""
+    """Register `fn(session, *args, **kwargs)` under its name (unique across all lessons)."""
+    known = _PROBES.get(fn.__name__)
+    if known is not None and (known.__module__, known.__qualname__) != (fn.__module__, fn.__qualname__):
+        raise ValueError(f"probe {fn.__name__!r} is defined twice: {known.__module__} and {fn.__module__}")
     _PROBES[fn.__name__] = fn
     return fn
 
 
 def run(name: str, session, *args, **kwargs) -> Any:
-    if not _PROBES:
+    if name not in _PROBES:  # lesson probes register when their module is imported
         load_all()
     if name not in _PROBES:
         raise KeyError(f"no probe named {name!r}")
