@@ -53,8 +53,9 @@ def _same_state(got: dict, expected: dict, what: str, hint: str, atol: float = 1
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
     if missing or extra:
-        raise Wrong(f"{what} has the wrong entries", ", ".join(expected) or "none",
-                    ", ".join(got) or "none", hint)
+        parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"]
+                                                                          if extra else [])
+        raise Wrong(f"{what} has the wrong entries: " + "; ".join(parts), hint=hint)
     for key, value in expected.items():
         expect.close(got[key], value, f"{what}: {key}", hint, atol=atol, rtol=rtol)
 
@@ -314,9 +315,9 @@ def first_batch_in_order(t: Trial):
     for batch_size in (4, 1):
         got = _first(t.sub, inputs, labels, batch_size, False, t.seed)
         what = f"first_batch of an unshuffled loader with batch size {batch_size}"
-        expect.close(got[0], TensorSnap(inputs[:batch_size], "cpu", False, True, None), f"{what}: the inputs",
+        expect.close(got[0], TensorSnap(inputs[:batch_size], "cpu", False, True, None), f"{what}: the input batch",
                      hint=FIRST_HINT)
-        expect.close(got[1], TensorSnap(labels[:batch_size], "cpu", False, True, None), f"{what}: the labels",
+        expect.close(got[1], TensorSnap(labels[:batch_size], "cpu", False, True, None), f"{what}: the label batch",
                      hint=FIRST_HINT)
 
 
@@ -327,9 +328,9 @@ def first_batch_of_shuffled_loader(t: Trial):
     expected = _first(t.ref, inputs, labels, 6, True, t.seed)
     got = _first(t.sub, inputs, labels, 6, True, t.seed)
     what = "first_batch of a shuffling loader with batch size 6"
-    expect.close(got[1], expected[1], f"{what}: the labels",
+    expect.close(got[1], expected[1], f"{what}: the label batch",
                  hint="ask the loader for the batch (next(iter(loader))); slicing the dataset ignores the shuffling")
-    expect.close(got[0], expected[0], f"{what}: the inputs", hint=FIRST_HINT)
+    expect.close(got[0], expected[0], f"{what}: the input batch", hint=FIRST_HINT)
 
 
 # --- CustomDataset ------------------------------------------------------------------------------
@@ -427,7 +428,8 @@ def freeze_keeps_backbone_frozen_and_unchanged(t: Trial):
                      "`model.requires_grad = False` only sets an unused attribute")
     after = t.sub.probe("l08_fingerprints", out)
     changed = [name for name in body if after[name] != before[name]]
-    expect.true(not changed, f"the values of {len(changed)} ResNet parameters changed (e.g. {changed[0] if changed else ''})",
+    expect.true(not changed, f"the values of {len(changed)} ResNet parameters changed "
+                f"(e.g. {changed[0] if changed else ''})",
                 hint="keep the given model's weights: freeze it and swap only model.fc; do not build a new ResNet")
 
 
@@ -552,7 +554,8 @@ def load_params_returns_loaded_model(t: Trial):
     """load_params returns the model, now holding the saved parameters."""
     source, _, out = _loaded_params(t)
     _as_module(t.sub, out, "load_params(model, path)",
-               hint="model.load_state_dict(...) returns a report of missing keys, not the model: return model")
+               hint="load the saved state_dict into the model (model.load_state_dict(torch.load(path))), then "
+                    "`return model`; load_state_dict itself returns a report of missing keys, not the model")
     _same_state(t.sub.probe("state_dict", out), t.sub.probe("state_dict", source),
                 "the state of the model load_params returned",
                 hint="model.load_state_dict(torch.load(path)); return model", rtol=0, atol=0)

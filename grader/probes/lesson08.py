@@ -50,11 +50,6 @@ def l08_named_transform(session, name: str):
 
 
 @probe
-def l08_is(session, a, b) -> bool:
-    return a is b
-
-
-@probe
 def l08_loader_facts(session, loader, dataset=None) -> dict:
     """What kind of loader this is: type, batch size, sampler, and whether it reads `dataset`."""
     from torch.utils.data import DataLoader, RandomSampler, SequentialSampler

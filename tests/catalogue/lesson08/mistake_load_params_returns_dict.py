@@ -1,0 +1,7 @@
+"""Returns the loaded state_dict itself instead of loading it into the model."""
+
+LOSES = ("load_params",)
+
+
+def load_params(model, path):
+    return torch.load(path)

@@ -1,0 +1,7 @@
+"""Returns what load_state_dict returns (a report of missing keys) instead of the model."""
+
+LOSES = ("load_params",)
+
+
+def load_params(model, path):
+    return model.load_state_dict(torch.load(path))

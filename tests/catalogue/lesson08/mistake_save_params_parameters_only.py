@@ -1,0 +1,7 @@
+"""Saves dict(model.named_parameters()): the buffers (BatchNorm's running statistics) are lost."""
+
+LOSES = ("save_params",)
+
+
+def save_params(model, path):
+    torch.save({name: p.detach() for name, p in model.named_parameters()}, path)

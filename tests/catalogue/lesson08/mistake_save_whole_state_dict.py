@@ -1,0 +1,7 @@
+"""save_whole saves only the state_dict, so the file holds no model."""
+
+LOSES = ("save_whole",)
+
+
+def save_whole(model, path):
+    torch.save(model.state_dict(), path)
