@@ -41,6 +41,8 @@ class GradeOptions:
     data_root: Path | None = None
     solutions: Path = PROJECT_ROOT / "solutions"
     progress: bool = True
+    executor: str = "local"            # "local" (a pool of forked workers) or "dask"
+    scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
 
 
 @dataclass(frozen=True)
@@ -88,9 +90,14 @@ _worker: dict = {}
 
 
 def _start_worker(options: GradeOptions) -> None:
+    """Once per judge worker process: its own warm zygote and reference handles."""
+    if _worker.get("options") == options:
+        return
     import torch
     torch.set_num_threads(1)
     from grader.judge.zygote import Zygote
+    if "zygote" in _worker:
+        _worker["zygote"].close()
     _worker["zygote"] = Zygote(data_root=options.data_root)
     _worker["options"] = options
     _worker["references"] = {}
@@ -112,8 +119,10 @@ def _not_gradable(lesson, message: str) -> LessonResult:
     return LessonResult(lesson.id, lesson.title, checks, problem=message)
 
 
-def grade_job(job: Job) -> tuple[Job, LessonResult, list[str], float]:
-    """Grade one lesson of one submission in a fresh confined child."""
+def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
+    """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
+    if options is not None:
+        _start_worker(options)
     from grader.handle import NoAnswer
     from grader.judge.remote import Budget, ProcessHandle
     from grader.notebooks import NotANotebook, notebook_as_module
@@ -201,6 +210,21 @@ def _progress(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
+def run_jobs(jobs: list[Job], options: GradeOptions):
+    """Yields (job, lesson result, active protections, seconds) as jobs finish, in any order.
+
+    The embedded executor is a pool of forked judge workers, each with its own zygote.
+    """
+    if options.executor == "dask":
+        from grader.judge.dask_executor import run_jobs_on_dask
+        yield from run_jobs_on_dask(jobs, options)
+        return
+    workers = max(1, min(options.jobs, len(jobs)))
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_start_worker, initargs=(options,)) as pool:
+        yield from pool.imap_unordered(grade_job, jobs)
+
+
 def grade_batch(submissions, options: GradeOptions) -> BatchReport:
     from grader.writers.feedback import feedback_markdown
     from grader.writers.gradebook import gradebook_csv, summary
@@ -228,29 +252,25 @@ def grade_batch(submissions, options: GradeOptions) -> BatchReport:
     protections: set[str] = set()
     total = len(todo_jobs)
     if todo_jobs:
-        jobs = max(1, min(options.jobs, total))
-        context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_start_worker, initargs=(options,)) as pool:
-            for done, (job, result, active, seconds) in enumerate(
-                    pool.imap_unordered(grade_job, todo_jobs), start=1):
-                by_student.setdefault(job.student, []).append(result)
-                times[job.student] = times.get(job.student, 0.0) + seconds
-                job_seconds.append(seconds)
-                protections.update(active)
-                if options.progress:
-                    _progress(done, total, started)
-                if len(by_student[job.student]) == len(options.lessons):
-                    submission = planned[job.student][0]
-                    order = {l: i for i, l in enumerate(options.lessons)}
-                    result = SubmissionResult(
-                        student=job.student,
-                        lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
-                        seed=options.seed, grader_version=grader.__version__,
-                        ignored_files=tuple(getattr(submission, "ignored", ())),
-                        execution_time=times[job.student])
-                    _write_student(options.out, result, fingerprints[job.student],
-                                   results_json, feedback_markdown)
-                    report.graded.append(result)
+        for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options), start=1):
+            by_student.setdefault(job.student, []).append(result)
+            times[job.student] = times.get(job.student, 0.0) + seconds
+            job_seconds.append(seconds)
+            protections.update(active)
+            if options.progress:
+                _progress(done, total, started)
+            if len(by_student[job.student]) == len(options.lessons):
+                submission = planned[job.student][0]
+                order = {l: i for i, l in enumerate(options.lessons)}
+                result = SubmissionResult(
+                    student=job.student,
+                    lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
+                    seed=options.seed, grader_version=grader.__version__,
+                    ignored_files=tuple(getattr(submission, "ignored", ())),
+                    execution_time=times[job.student])
+                _write_student(options.out, result, fingerprints[job.student],
+                               results_json, feedback_markdown)
+                report.graded.append(result)
         if options.progress and sys.stderr.isatty():
             sys.stderr.write("\n")
     report.protections = sorted(protections)
