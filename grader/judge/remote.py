@@ -128,6 +128,11 @@ class ProcessHandle(Handle):
         raise self.failure
 
     def _limit_from_status(self, status: dict, exc: Exception | None) -> str:
+        from grader.judge.sandbox import MEMORY_ERROR_EXIT_CODE
+        if status.get("oom") or status.get("code") == MEMORY_ERROR_EXIT_CODE:
+            return "memory"
+        if status.get("pids_exceeded"):
+            return "processes"
         sig = status.get("signal")
         if sig == signal.SIGXCPU:
             return "cpu time"
@@ -149,11 +154,6 @@ class ProcessHandle(Handle):
                 pass
 
     def close(self) -> None:
+        self.sock.close()
         if self.failure is None:
-            try:
-                self.sock.close()
-            finally:
-                self._kill()
-                self.zygote.reap(self.pid)
-        else:
-            self.sock.close()
+            self.zygote.forget(self.pid)

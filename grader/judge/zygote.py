@@ -59,9 +59,13 @@ class Zygote:
         return int(reply["pid"])
 
     def reap(self, pid: int, timeout: float = 5.0) -> dict:
-        """Exit status of a child: {'code': int|None, 'signal': int|None}."""
+        """Exit status of a child that died: {'code', 'signal', and 'oom'/'pids_exceeded' with cgroups}."""
         self.control.send(json.dumps({"cmd": "wait", "pid": pid, "timeout": timeout}).encode())
         return self._receive()
+
+    def forget(self, pid: int) -> None:
+        """A child whose job is done: the zygote kills and reaps it in its own time."""
+        self.control.send(json.dumps({"cmd": "forget", "pid": pid}).encode())
 
     def close(self) -> None:
         try:
@@ -89,9 +93,8 @@ def _warm_up(data_root: str | None) -> None:
         data.load_mnist(data_root, "train")
 
 
-def _child(job: dict, rpc_fd: int, control: socket.socket) -> None:
+def _child(job: dict, rpc_fd: int) -> None:
     """In the forked child: confine, then answer requests until the judge hangs up."""
-    control.close()
     rpc = socket.socket(fileno=rpc_fd)
     status = 0
     try:
@@ -107,7 +110,7 @@ def _child(job: dict, rpc_fd: int, control: socket.socket) -> None:
         os.dup2(out, 2)
         sys.path[:] = [str(workdir)] + [p for p in sys.path if p and Path(p).resolve() != Path(job["project_root"])]
         from grader.judge.child import serve
-        active = _confine(job)
+        active = _confine(job, rpc_fd) + (["cgroup"] if job.get("cgroup") else [])
         serve(rpc, Path(job["source"]), protections=active)
     except BaseException:  # never fall back into the zygote's loop
         status = 70
@@ -115,20 +118,103 @@ def _child(job: dict, rpc_fd: int, control: socket.socket) -> None:
         os._exit(status)
 
 
-def _confine(job: dict) -> list[str]:
-    """Apply the OS protections to this child; returns the names of those now active."""
-    try:
-        from grader.judge import sandbox
-    except ImportError:  # TEMPORARY until sandbox lands
-        return []
+def _limits(job: dict):
+    from grader.judge import sandbox
     limits = job["limits"]
+    return sandbox.Limits(wall_s=limits["wall_s"], cpu_s=limits["cpu_s"], memory_bytes=limits["memory_bytes"],
+                          file_size_bytes=limits["file_size_bytes"], max_pids=limits["max_pids"])
+
+
+def _confine(job: dict, rpc_fd: int) -> list[str]:
+    """Apply the OS protections to this child; returns the names of those now active."""
+    from grader.judge import sandbox
     # The interpreter and its packages, the data: not the project (solutions/, the checks).
     readable = [Path(sys.prefix), Path(sys.base_prefix), *map(Path, job["readable"])]
-    return sandbox.confine(
-        Path(job["workdir"]),
-        sandbox.Limits(wall_s=limits["wall_s"], cpu_s=limits["cpu_s"], memory_bytes=limits["memory_bytes"],
-                       file_size_bytes=limits["file_size_bytes"], max_pids=limits["max_pids"]),
-        readable=readable, writable=[Path(p) for p in job["writable"]])
+    return sandbox.confine(Path(job["workdir"]), _limits(job), readable=readable,
+                           writable=[Path(p) for p in job["writable"]], keep_fds={rpc_fd})
+
+
+class _Children:
+    """The zygote's bookkeeping: one spare child forked ahead of need, cgroups, reaping."""
+
+    def __init__(self, control: socket.socket):
+        from grader.judge import sandbox
+        self.sandbox = sandbox
+        self.control = control
+        self.use_cgroups = sandbox._cgroups_writable()
+        self.cgroups: dict[int, object] = {}
+        self.dying: set[int] = set()
+        self.spare: tuple[int, socket.socket] | None = None
+
+    def fork_spare(self) -> None:
+        """Fork the next child now, so a job does not wait for the fork (tens of ms for torch)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self.control.close()
+            try:
+                self.sandbox._prctl(self.sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+                message, fds, _, _ = socket.recv_fds(theirs, CONTROL_BYTES, 1)
+                theirs.close()
+                if not message or not fds:
+                    os._exit(0)
+            except BaseException:
+                os._exit(0)
+            _child(json.loads(message), fds[0])
+        theirs.close()
+        self.spare = (pid, ours)
+
+    def spawn(self, job: dict, rpc_fd: int) -> int:
+        if self.spare is None:
+            self.fork_spare()
+        pid, channel = self.spare
+        self.spare = None
+        if self.use_cgroups:
+            cgroup = self.sandbox.Cgroup.create(f"grader-{os.getpid()}-{pid}", _limits(job))
+            if cgroup is not None:
+                cgroup.add(pid)
+                self.cgroups[pid] = cgroup
+                job = dict(job, cgroup=True)
+        socket.send_fds(channel, [json.dumps(job).encode()], [rpc_fd])
+        channel.close()
+        return pid
+
+    def reap(self, pid: int, timeout: float) -> dict:
+        status = _wait(pid, timeout)
+        self.dying.discard(pid)
+        cgroup = self.cgroups.pop(pid, None)
+        if cgroup is not None:
+            status.update(oom=cgroup.oom_killed(), pids_exceeded=cgroup.pids_exceeded(),
+                          memory_peak=cgroup.memory_peak())
+            cgroup.kill_all()
+            cgroup.remove()
+        return status
+
+    def forget(self, pid: int) -> None:
+        """A finished job: kill what is left of it and reap it later, off the judge's clock."""
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.dying.add(pid)
+
+    def reap_finished(self) -> None:
+        for pid in list(self.dying):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.reap(pid, 0.0)
+
+    def close(self) -> None:
+        if self.spare is not None:
+            os.kill(self.spare[0], signal.SIGKILL)
+            self.dying.add(self.spare[0])
+        for pid in list(self.dying):
+            self.reap(pid, 1.0)
 
 
 def main(argv: list[str]) -> None:
@@ -139,29 +225,37 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     _warm_up(data_root)
+    children = _Children(control)
+    children.fork_spare()
     control.send(json.dumps({"ready": True}).encode())
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(control, CONTROL_BYTES, 1)
-        except OSError:
-            return
-        if not message:
-            return
-        request = json.loads(message)
-        if request["cmd"] == "stop":
-            return
-        if request["cmd"] == "spawn":
+    try:
+        while True:
             try:
-                pid = os.fork()
-            except OSError as exc:
-                control.send(json.dumps({"error": str(exc)}).encode())
-                continue
-            if pid == 0:
-                _child(request, fds[0], control)
-            os.close(fds[0])
-            control.send(json.dumps({"pid": pid}).encode())
-        elif request["cmd"] == "wait":
-            control.send(json.dumps(_wait(int(request["pid"]), float(request["timeout"]))).encode())
+                message, fds, _, _ = socket.recv_fds(control, CONTROL_BYTES, 1)
+            except OSError:
+                return
+            if not message:
+                return
+            request = json.loads(message)
+            if request["cmd"] == "stop":
+                return
+            if request["cmd"] == "spawn":
+                try:
+                    pid = children.spawn(request, fds[0])
+                except OSError as exc:
+                    control.send(json.dumps({"error": str(exc)}).encode())
+                    continue
+                finally:
+                    os.close(fds[0])
+                control.send(json.dumps({"pid": pid}).encode())
+                children.fork_spare()
+            elif request["cmd"] == "wait":
+                control.send(json.dumps(children.reap(int(request["pid"]), float(request["timeout"]))).encode())
+            elif request["cmd"] == "forget":
+                children.forget(int(request["pid"]))
+            children.reap_finished()
+    finally:
+        children.close()
 
 
 def _wait(pid: int, timeout: float) -> dict:
@@ -177,7 +271,7 @@ def _wait(pid: int, timeout: float) -> dict:
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             deadline = time.monotonic() + 5
-        time.sleep(0.005)
+        time.sleep(0.002)
 
 
 if __name__ == "__main__":
