@@ -3,6 +3,7 @@
     grader grade SUBMISSION... --out DIR   grade submissions in batch (isolated, parallel)
     grader demo                            build the sample class and grade it
     grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
+    grader report DIR                      write DIR/report.html: the class at a glance
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ def stubs_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_command(args: argparse.Namespace) -> int:
+    from grader.writers.report import write_report
+    try:
+        path = write_report(Path(args.dir))
+    except FileNotFoundError as exc:
+        raise JudgeError(str(exc)) from None
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grading harness for the PyTorch course.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
@@ -141,6 +152,10 @@ def build_parser() -> argparse.ArgumentParser:
     stubs.add_argument("--check", action="store_true", help="only report stubs that differ (exit 1)")
     stubs.add_argument("--root", default=".", help="project folder holding solutions/ and exercises/")
     stubs.set_defaults(run=stubs_command)
+
+    report = commands.add_parser("report", help="write DIR/report.html for instructors after a batch run")
+    report.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
+    report.set_defaults(run=report_command)
     return parser
 
 
