@@ -225,7 +225,7 @@ def _decode_tensor(node, buffers, as_snapshots):
             grad=_decode_tensor(grad_node["tensor"], buffers, True) if grad_node else None,
             is_parameter=bool(node.get("parameter")),
         )
-    tensor = value.to(node["device"])
+    tensor = value.to(node["device"], copy=True)  # its own storage, not a view of the message
     if node.get("parameter"):
         tensor = torch.nn.Parameter(tensor, requires_grad=bool(node["requires_grad"]))
     elif node["requires_grad"]:

@@ -27,7 +27,7 @@ def _array_or_type(value) -> dict:
 
 
 @probe
-def reshape_view_facts(session, x: torch.Tensor, cols: int) -> dict:
+def l01_reshape_view_facts(session, x: torch.Tensor, cols: int) -> dict:
     """Call reshape(x, cols), add 1 to the result in place, and report whether x changed."""
     before = x.detach().clone()
     out = session.lookup("reshape")(x, cols)
@@ -46,7 +46,7 @@ def reshape_view_facts(session, x: torch.Tensor, cols: int) -> dict:
 
 
 @probe
-def to_numpy_sharing(session, t: torch.Tensor) -> dict:
+def l01_to_numpy_sharing(session, t: torch.Tensor) -> dict:
     """Call to_numpy(t); change the tensor, then the array, and report what the other side saw."""
     before = t.detach().clone()
     out = session.lookup("to_numpy")(t)
@@ -67,7 +67,7 @@ def to_numpy_sharing(session, t: torch.Tensor) -> dict:
 
 
 @probe
-def from_numpy_sharing(session, a: np.ndarray) -> dict:
+def l01_from_numpy_sharing(session, a: np.ndarray) -> dict:
     """Call from_numpy(a); change the array, then the tensor, and report what the other side saw."""
     before = a.copy()
     out = session.lookup("from_numpy")(a)
@@ -87,7 +87,7 @@ def from_numpy_sharing(session, a: np.ndarray) -> dict:
 
 
 @probe
-def device_if_cuda_available(session, available: bool):
+def l01_device_if_cuda_available(session, available: bool):
     """get_device() while torch reports that a CUDA GPU is (or is not) available.
 
     `torch.cuda.is_available` (and its relatives in `torch.cuda` and `torch.accelerator`, and any
@@ -172,7 +172,7 @@ class SimulatedCudaTensor(torch.Tensor):
 
 
 @probe
-def numpy_from_simulated_cuda(session, values: torch.Tensor, requires_grad: bool) -> dict:
+def l01_numpy_from_simulated_cuda(session, values: torch.Tensor, requires_grad: bool) -> dict:
     """to_numpy_any_device on a simulated CUDA tensor holding `values`: the array, or what was raised."""
     fn = session.lookup("to_numpy_any_device")
     t = torch.Tensor._make_subclass(SimulatedCudaTensor, values.detach().clone(), requires_grad)

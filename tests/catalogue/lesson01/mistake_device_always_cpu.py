@@ -1,0 +1,7 @@
+"""Always answers "cpu"."""
+
+LOSES = ("get_device",)
+
+
+def get_device():
+    return "cpu"

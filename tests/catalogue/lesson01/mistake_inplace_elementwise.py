@@ -1,0 +1,7 @@
+"""Computes with in-place operations (x.add_(y), ...), changing x, and uses floor division."""
+
+LOSES = ("elementwise",)
+
+
+def elementwise(x, y):
+    return {"add": x.clone().add_(y), "sub": x.sub_(y), "mul": x * y, "div": x // y}

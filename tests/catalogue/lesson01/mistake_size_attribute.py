@@ -1,0 +1,7 @@
+"""Returns t.size without calling it, and the dtype as a string."""
+
+LOSES = ("size_and_dtype",)
+
+
+def size_and_dtype(t):
+    return t.size, str(t.dtype)
