@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import torch
 from hypothesis import strategies as st
 
@@ -73,6 +74,8 @@ def _number(value, what: str) -> float:
             raise Wrong(f"{what} should be one number", "a float or a 0-d tensor", expect.describe(value),
                         "record w.item() and loss.item() (or detached 0-d tensors)")
         return float(value.value.reshape(-1)[0])
+    if isinstance(value, np.ndarray) and value.size == 1:
+        return float(value.reshape(-1)[0])
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     raise Wrong(f"{what} should be a number", "a float or a 0-d tensor", expect.describe(value),

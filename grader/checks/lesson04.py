@@ -1,0 +1,423 @@
+"""Lesson 4 — linear regression: data, nn.Linear, a full-batch SGD loop, predictions, a plot,
+and a state_dict checkpoint.
+
+The lesson follows the original tutorial, which works on the CPU with NumPy arrays going in
+(`torch.from_numpy`) and coming out (`.numpy()`), so its checks run on the CPU only.
+"""
+
+import io
+import pickle
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+import grader.probes.lesson04  # noqa: F401  (registers this lesson's probes in this process too)
+from grader import expect, strategies
+from grader.codec import Ref, TensorSnap
+from grader.expect import Wrong
+from grader.handle import StudentException
+from grader.lesson import Lesson, Trial
+
+lesson = Lesson("lesson04", "linear_regression", "Linear regression",
+                todos=("training_data", "build_model", "train", "predict", "plot_fit", "save_model",
+                       "load_model"))
+
+X_TRAIN = [3.3, 4.4, 5.5, 6.71, 6.93, 4.168, 9.779, 6.182, 7.59, 2.167, 7.042, 10.791, 5.313, 7.997, 3.1]
+Y_TRAIN = [1.7, 2.76, 2.09, 3.19, 1.694, 1.573, 3.366, 2.596, 2.53, 1.221, 2.827, 3.465, 1.65, 2.904, 1.3]
+RTOL, ATOL = 1e-4, 1e-5          # float32 training; a different but correct op order may move the last bits
+
+
+def _course_data():
+    return (np.array(X_TRAIN, dtype=np.float32).reshape(15, 1),
+            np.array(Y_TRAIN, dtype=np.float32).reshape(15, 1))
+
+
+def _state(t: Trial, in_features: int, out_features: int) -> dict:
+    """A random starting state for nn.Linear(in_features, out_features)."""
+    return {"weight": torch.from_numpy(t.rng.uniform(-1, 1, (out_features, in_features)).astype(np.float32)),
+            "bias": torch.from_numpy(t.rng.uniform(-1, 1, (out_features,)).astype(np.float32))}
+
+
+def _linear(handle, state: dict) -> Ref:
+    """An nn.Linear on `handle`'s side holding `state` (made by a probe, not by build_model)."""
+    out_features, in_features = state["weight"].shape
+    model = handle.probe("new_linear", in_features, out_features, keep=True)
+    handle.probe("load_state_dict", model, state)
+    return model
+
+
+def _values(snapshot: dict) -> dict:
+    return {k: (v.value if isinstance(v, TensorSnap) else v) for k, v in snapshot.items()}
+
+
+# --- training_data --------------------------------------------------------------------------
+
+def _training_data(t: Trial):
+    got = t.sub.call("training_data")
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        raise Wrong("training_data should return a pair (x_train, y_train)", "a tuple of 2", expect.describe(got),
+                    "end with `return x_train, y_train`")
+    return got
+
+
+@lesson.check("training_data", points=1)
+def training_data_arrays(t: Trial):
+    """training_data returns two float32 NumPy arrays of shape (15, 1)."""
+    for name, value in zip(("x_train", "y_train"), _training_data(t)):
+        expect.is_array(value, name, hint="build it with np.array([[3.3], [4.4], ...], dtype=np.float32)")
+        expect.equal(value.shape, (15, 1), f"the shape of {name}",
+                     hint="one sample per row: a list of one-element lists, [[3.3], [4.4], ...]")
+        expect.equal(str(value.dtype), "float32", f"the dtype of {name}",
+                     hint="pass dtype=np.float32: nn.Linear's parameters are float32")
+
+
+@lesson.check("training_data", points=1)
+def training_data_values(t: Trial):
+    """training_data holds the course's fifteen (x, y) points, in order."""
+    x_expected, y_expected = _course_data()
+    for name, value, expected in zip(("x_train", "y_train"), _training_data(t), (x_expected, y_expected)):
+        expect.is_array(value, name)
+        expect.close(value.reshape(-1).astype(np.float64), expected.reshape(-1).astype(np.float64),
+                     f"the values of {name}", rtol=0, atol=1e-6,
+                     hint="copy the fifteen numbers from the docstring in the same order")
+
+
+# --- build_model ----------------------------------------------------------------------------
+
+@lesson.check("build_model", points=2)
+def build_model_is_linear(t: Trial):
+    """build_model(i, o) is an nn.Linear with weight (o, i) and bias (o,) that require grad."""
+    for in_features, out_features in ((1, 1), (3, 2), (5, 1)):
+        model = t.sub.call("build_model", in_features, out_features, keep=True)
+        tree = t.sub.probe("module_tree", model)
+        what = f"build_model({in_features}, {out_features})"
+        expect.equal(tree["type"], "Linear", f"the type of {what}", hint="return nn.Linear(input_size, output_size)")
+        params = tree["parameters"]
+        expect.equal(sorted(params), ["bias", "weight"], f"the parameters of {what}",
+                     hint="a single nn.Linear layer has a weight and a bias")
+        expect.equal(tuple(params["weight"]["shape"]), (out_features, in_features), f"the weight shape of {what}",
+                     hint="nn.Linear(input_size, output_size): inputs first, outputs second")
+        expect.equal(tuple(params["bias"]["shape"]), (out_features,), f"the bias shape of {what}")
+        expect.true(all(p["requires_grad"] for p in params.values()),
+                    f"the parameters of {what} should require grad", hint="keep nn.Linear's defaults")
+        t.sub.release(model)
+
+
+# --- train ----------------------------------------------------------------------------------
+
+def _losses(value, epochs: int, what: str) -> list[float]:
+    """The per-epoch losses as floats: a list/tuple of numbers or one-element tensors, or a 1-D tensor/array."""
+    if isinstance(value, TensorSnap) and value.value.dim() == 1:
+        items = [float(v) for v in value.value]
+    elif isinstance(value, np.ndarray) and value.ndim == 1:
+        items = [float(v) for v in value]
+    elif isinstance(value, (list, tuple)):
+        items = []
+        for i, item in enumerate(value, start=1):
+            if isinstance(item, TensorSnap) and item.value.numel() == 1:
+                items.append(float(item.value.reshape(-1)[0]))
+            elif isinstance(item, np.ndarray) and item.size == 1:
+                items.append(float(item.reshape(-1)[0]))
+            elif isinstance(item, (int, float)) and not isinstance(item, bool):
+                items.append(float(item))
+            else:
+                raise Wrong(f"the loss of epoch {i} {what} should be a number", "a float", expect.describe(item),
+                            "append loss.item() once per epoch")
+    else:
+        raise Wrong(f"train should return the list of per-epoch losses {what}", "a list of floats",
+                    expect.describe(value), "append loss.item() to a list each epoch and return that list")
+    if len(items) != epochs:
+        raise Wrong(f"train should return one loss per epoch {what}", f"{epochs} losses", f"{len(items)}",
+                    "append loss.item() once per epoch, inside the loop")
+    return items
+
+
+def _train_both(t: Trial, state: dict, x, y, epochs: int, lr: float, what: str):
+    """(reference, submission) outcomes: per-epoch losses and the trained state, from the same start."""
+    outcomes = {}
+    for handle in (t.sub, t.ref):            # the submission first: a stub stops here at once
+        model = _linear(handle, state)
+        try:
+            losses = handle.call("train", model, x, y, epochs, lr)
+        except StudentException as exc:
+            if "numpy" in exc.message.lower() and "tensor" in exc.message.lower():
+                raise Wrong(exc.message[:1].upper() + exc.message[1:],
+                            hint="x_train and y_train are NumPy arrays: turn them into tensors with "
+                                 "torch.from_numpy before calling the model") from None
+            raise
+        outcomes[handle] = (_losses(losses, epochs, what) if handle is t.sub else losses,
+                            _values(handle.probe("state_dict", model)))
+    return outcomes[t.ref], outcomes[t.sub]
+
+
+def _compare_training(expected, got, what: str, start: dict):
+    (ref_losses, ref_state), (losses, state) = expected, got
+    if all(name in state and torch.equal(state[name], start[name]) for name in start) and not all(
+            torch.equal(ref_state[name], start[name]) for name in start):
+        raise Wrong(f"the model passed to train was not trained {what}: its parameters did not change",
+                    hint="train that very model: give model.parameters() to the optimizer and do not build a new "
+                         "model inside train")
+    for i, (g, e) in enumerate(zip(losses, ref_losses), start=1):
+        if not np.isclose(g, e, rtol=RTOL, atol=1e-6):
+            if i == 1:
+                hint = ("the first loss is the MSE of the untrained model on all the data: "
+                        "nn.MSELoss()(model(inputs), targets)")
+            else:
+                hint = ("epoch 1 is right but later epochs differ: call optimizer.zero_grad() every epoch, use "
+                        "torch.optim.SGD(model.parameters(), lr=learning_rate), and one step per epoch on all the data")
+            raise Wrong(f"the loss of epoch {i} {what} is not right", f"{e:.6g}", f"{g:.6g}", hint)
+    for name in ("weight", "bias"):
+        if name not in state:
+            raise Wrong(f"the trained model has no {name}", hint="train the nn.Linear model you were given")
+        expect.close(state[name], ref_state[name], f"the trained {name} {what}", rtol=RTOL, atol=ATOL,
+                     hint="the losses match but the final parameters do not: call optimizer.zero_grad() every "
+                          "epoch and end every epoch with optimizer.step()")
+
+
+@lesson.check("train", points=3)
+def train_matches_reference_on_course_data(t: Trial):
+    """60 epochs at learning rate 0.001 on the course data, from the same start as the reference."""
+    x, y = _course_data()
+    state = _state(t, 1, 1)
+    what = "(course data, 60 epochs, learning_rate 0.001)"
+    expected, got = _train_both(t, state, x, y, 60, 0.001, what)
+    _compare_training(expected, got, what, state)
+
+
+@lesson.check("train", points=1)
+def train_uses_its_arguments(t: Trial):
+    """Other data, sizes, epoch counts and learning rates give the reference's losses and parameters."""
+    def one(example):
+        in_features, out_features, samples, epochs, lr, seed = example
+        rng = np.random.default_rng(seed)
+        x = rng.uniform(-2, 2, (samples, in_features)).astype(np.float32)
+        y = (x @ rng.uniform(-1, 1, (in_features, out_features)) + 0.1).astype(np.float32)
+        state = {"weight": torch.from_numpy(rng.uniform(-1, 1, (out_features, in_features)).astype(np.float32)),
+                 "bias": torch.from_numpy(rng.uniform(-1, 1, (out_features,)).astype(np.float32))}
+        what = (f"(Linear({in_features}, {out_features}), {samples} samples, {epochs} epoch"
+                f"{'s' if epochs > 1 else ''}, learning_rate {lr})")
+        expected, got = _train_both(t, state, x, y, epochs, lr, what)
+        _compare_training(expected, got, what, state)
+    strategies.for_all(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(2, 12), st.integers(1, 6),
+                                 st.sampled_from([0.01, 0.05, 0.1]), st.integers(0, 2**16)), one, max_examples=5)
+
+
+# --- predict --------------------------------------------------------------------------------
+
+def _predict_facts(t: Trial, handle, state, x):
+    model = _linear(handle, state)
+    try:
+        return handle.probe("predict_autograd_facts", model, x)
+    except StudentException as exc:
+        if "requires grad" in exc.message:
+            raise Wrong(exc.message[:1].upper() + exc.message[1:],
+                        hint="run the model inside `with torch.no_grad():`; its output then has no graph "
+                             "and .numpy() works") from None
+        raise
+
+
+@lesson.check("predict", points=1)
+def predict_returns_numpy_predictions(t: Trial):
+    """predict(model, x) returns the model's outputs as a float32 NumPy array."""
+    for in_features, out_features, samples in ((1, 1, 15), (3, 2, 4)):
+        state = _state(t, in_features, out_features)
+        x = t.rng.uniform(-5, 5, (samples, in_features)).astype(np.float32)
+        expected = _predict_facts(t, t.ref, state, x)["result"]
+        got = _predict_facts(t, t.sub, state, x)["result"]
+        what = f"predict(model, x) for Linear({in_features}, {out_features}) and x of shape {x.shape}"
+        expect.is_array(got, what, hint="turn the output tensor into NumPy with .numpy()")
+        expect.close(got, expected, what, rtol=1e-5, atol=1e-6,
+                     hint="run the model on torch.from_numpy(x) and return the output as NumPy")
+
+
+@lesson.check("predict", points=1)
+def predict_builds_no_graph(t: Trial):
+    """The model runs with gradient tracking off: no autograd graph is built for a prediction."""
+    state = _state(t, 1, 1)
+    x, _ = _course_data()
+    facts = _predict_facts(t, t.sub, state, x)
+    tracked = [c for c in facts["calls"] if c["output_requires_grad"]]
+    expect.true(not tracked, "predict built an autograd graph: the model's output required grad",
+                hint="run the model inside `with torch.no_grad():` instead of detaching afterwards")
+    expect.true(all(facts["parameters_require_grad"]),
+                "after predict the model's parameters no longer require grad",
+                hint="leave the parameters alone; use `with torch.no_grad():` around the forward pass")
+
+
+# --- plot_fit -------------------------------------------------------------------------------
+
+NO_LINE = {"None", "none", "", " "}
+
+
+def _is_red(rgba) -> bool:
+    if rgba is None:
+        return False
+    r, g, b = rgba[:3]
+    return r >= 0.5 and g <= 0.35 and b <= 0.35 and r - max(g, b) >= 0.4
+
+
+def _colour_name(rgba) -> str:
+    if rgba is None:
+        return "no colour"
+    if _is_red(rgba):
+        return "red"
+    r, g, b = (int(round(255 * float(c))) for c in list(rgba)[:3])
+    return f"colour #{r:02x}{g:02x}{b:02x}"
+
+
+def _points(x, y) -> np.ndarray:
+    x, y = np.asarray(x, dtype=np.float64).reshape(-1), np.asarray(y, dtype=np.float64).reshape(-1)
+    if x.shape != y.shape:
+        return np.zeros((0, 2))
+    pts = np.stack([x, y], axis=1)
+    return pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+
+
+def _same_points(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def _subset_of(a: np.ndarray, b: np.ndarray) -> bool:
+    """Every point of `a` is one of the points of `b`."""
+    if len(a) < 2 or not len(b):
+        return False
+    gap = np.abs(a[:, None, :] - b[None, :, :]).max(axis=2).min(axis=1)
+    return bool(np.all(gap <= 1e-5 + 1e-5 * np.abs(a).max(axis=1)))
+
+
+def _plot_examples(t: Trial):
+    x, y = _course_data()
+    slope, intercept = float(t.rng.uniform(0.2, 0.4)), float(t.rng.uniform(0.5, 1.0))
+    yield x, y, (slope * x + intercept).astype(np.float32)
+    x2 = t.rng.uniform(-3, 3, (8, 1)).astype(np.float32)
+    y2 = (-1.5 * x2 + t.rng.normal(0, 0.3, (8, 1))).astype(np.float32)
+    yield x2, y2, (-1.4 * x2 + 0.2).astype(np.float32)
+
+
+def _figure(t: Trial, x, y, predicted) -> dict:
+    facts = t.sub.probe("plot_fit_facts", x, y, predicted)
+    if not facts["is_figure"]:
+        hint = ("return ax.figure (or fig), not the Axes" if "Axes" in facts["type"] else
+                "create it with fig, ax = plt.subplots() and `return fig` (or return plt.gcf()); "
+                "do not call plt.show() here")
+        raise Wrong("plot_fit should return a matplotlib Figure", "a Figure", f"a {facts['type']}", hint)
+    if not facts["axes"]:
+        raise Wrong("the figure plot_fit returned is empty",
+                    hint="draw on the figure you return: fig, ax = plt.subplots(), then ax.plot(...)")
+    return facts
+
+
+def _describe_artists(facts) -> str:
+    parts = []
+    for ax in facts["axes"]:
+        for line in ax["lines"]:
+            style = "no line" if line["linestyle"] in NO_LINE else f"line {line['linestyle']}"
+            colour = _colour_name(line["markerfacecolor"] if line["marker"] not in ("None", "", " ") else line["color"])
+            parts.append(f"a plot of {0 if line['x'] is None else len(line['x'])} points "
+                         f"(marker {line['marker']!r}, {style}, {colour})")
+        for coll in ax["collections"]:
+            faces = coll["facecolors"]
+            colour = ("red" if len(faces) and all(_is_red(c) for c in faces) else
+                      _colour_name(faces[0]) if len(faces) == 1 else "several colours")
+            parts.append(f"a scatter of {len(coll['offsets'])} points ({colour})")
+    return "; ".join(parts) or "nothing drawn"
+
+
+@lesson.check("plot_fit", points=1)
+def plot_fit_shows_data_as_red_dots(t: Trial):
+    """The returned Figure shows the (x, y) data as red dots (plot 'ro' or a red scatter)."""
+    for x, y, predicted in _plot_examples(t):
+        facts = _figure(t, x, y, predicted)
+        data = _points(x, y)
+        found = False
+        for ax in facts["axes"]:
+            for line in ax["lines"]:
+                if (line["visible"] and line["marker"] in ("o", ".") and line["linestyle"] in NO_LINE
+                        and (_is_red(line["markerfacecolor"]) or _is_red(line["color"]))
+                        and line["x"] is not None and line["y"] is not None
+                        and _same_points(_points(line["x"], line["y"]), data)):
+                    found = True
+            for coll in ax["collections"]:
+                if (coll["visible"] and len(coll["facecolors"]) and all(_is_red(c) for c in coll["facecolors"])
+                        and _same_points(_points(coll["offsets"][:, 0], coll["offsets"][:, 1]), data)):
+                    found = True
+        if not found:
+            raise Wrong(f"the figure does not show the {len(x)} data points as red dots",
+                        "the (x, y) points drawn as red dots", _describe_artists(facts),
+                        "plot(x, y, 'ro', label='Original data') or scatter(x, y, c='red', ...) "
+                        "with the x and y passed to plot_fit")
+
+
+@lesson.check("plot_fit", points=1)
+def plot_fit_draws_fitted_line(t: Trial):
+    """The returned Figure draws a line through the (x, predicted) points."""
+    for x, y, predicted in _plot_examples(t):
+        facts = _figure(t, x, y, predicted)
+        fit = _points(x, predicted)
+        found = any(line["visible"] and line["linestyle"] not in NO_LINE and line["x"] is not None
+                    and line["y"] is not None and _subset_of(_points(line["x"], line["y"]), fit)
+                    for ax in facts["axes"] for line in ax["lines"])
+        if not found:
+            raise Wrong("the figure has no line through the predicted values",
+                        "a line through the (x, predicted) points", _describe_artists(facts),
+                        "plot(x, predicted, label='Fitted line') draws it (a solid line by default)")
+
+
+@lesson.check("plot_fit", points=1)
+def plot_fit_has_legend(t: Trial):
+    """The returned Figure has a legend naming both the data and the fitted line."""
+    x, y, predicted = next(_plot_examples(t))
+    facts = _figure(t, x, y, predicted)
+    legends = [ax["legend"] for ax in facts["axes"]] + facts["figure_legends"]
+    entries = max((len([text for text in legend if text.strip()]) for legend in legends), default=0)
+    expect.true(entries >= 2, f"the figure should have a legend with two entries (found {entries})",
+                hint="give both plots a label=... and call ax.legend() (or plt.legend()) after drawing them")
+
+
+# --- save_model / load_model ----------------------------------------------------------------
+
+@lesson.check("save_model", points=2)
+def save_model_writes_state_dict(t: Trial):
+    """save_model writes the model's state_dict (weight and bias), loadable with weights_only=True."""
+    state = _state(t, 2, 3)
+    model = _linear(t.sub, state)
+    path = t.sub.probe("scratch_path", f"linear_model_{t.seed}.ckpt")
+    t.sub.call("save_model", model, path)
+    raw = t.sub.probe("read_bytes", path)
+    expect.true(raw is not None, "save_model wrote no file at the path it was given",
+                hint="torch.save(model.state_dict(), path) with the `path` argument")
+    try:
+        saved = torch.load(io.BytesIO(raw), weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
+        raise Wrong("the saved file is not a plain state_dict: torch.load(..., weights_only=True) cannot read it",
+                    hint="save only the parameters, torch.save(model.state_dict(), path), not the whole model "
+                         f"({type(exc).__name__})") from None
+    expect.true(isinstance(saved, dict), f"the saved file should hold a state_dict (a dict), not a {type(saved).__name__}",
+                hint="torch.save(model.state_dict(), path)")
+    expect.equal(sorted(saved), ["bias", "weight"], "the keys of the saved state_dict",
+                 hint="save model.state_dict() of the nn.Linear itself")
+    for name in ("weight", "bias"):
+        expect.is_instance(saved[name], torch.Tensor, f"the saved {name}")
+        expect.close(saved[name], state[name], f"the saved {name}", rtol=0, atol=0,
+                     hint="save the parameters of the model you were given")
+
+
+@lesson.check("load_model", points=2)
+def load_model_restores_parameters(t: Trial):
+    """load_model returns an nn.Linear holding exactly the parameters saved in the file."""
+    for in_features, out_features in ((1, 1), (3, 2)):
+        state = _state(t, in_features, out_features)
+        path = t.sub.probe("scratch_path", f"given_{t.seed}_{in_features}x{out_features}.ckpt")
+        t.sub.probe("save_state", state, path)
+        model = t.sub.call("load_model", path, in_features, out_features, keep=True)
+        what = f"load_model(path, {in_features}, {out_features})"
+        tree = t.sub.probe("module_tree", model)
+        expect.equal(tree["type"], "Linear", f"the type of what {what} returns",
+                     hint="build the model (build_model), load the state_dict into it, and return the model")
+        loaded = _values(t.sub.probe("state_dict", model))
+        for name in ("weight", "bias"):
+            expect.true(name in loaded, f"the model from {what} has no {name}")
+            expect.close(loaded[name], state[name], f"the {name} of the model from {what}", rtol=0, atol=0,
+                         hint="model.load_state_dict(torch.load(path, weights_only=True))")
+        t.sub.release(model)

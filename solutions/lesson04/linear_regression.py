@@ -1,0 +1,126 @@
+"""Lesson 4 — Linear regression.
+
+Fit a straight line to fifteen points with PyTorch's building blocks: an `nn.Linear` model,
+the `nn.MSELoss` criterion and the `torch.optim.SGD` optimizer. The data are NumPy arrays,
+as in the original tutorial; they become tensors with `torch.from_numpy`, and predictions
+go back to NumPy for plotting with matplotlib. Finally the learned parameters are saved as a
+`state_dict` and loaded into a fresh model.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+import torch.nn as nn
+
+
+def training_data():
+    """The course's toy data set: `(x_train, y_train)`, two float32 NumPy arrays of shape (15, 1).
+
+    x = 3.3, 4.4, 5.5, 6.71, 6.93, 4.168, 9.779, 6.182, 7.59, 2.167, 7.042, 10.791, 5.313, 7.997, 3.1
+    y = 1.7, 2.76, 2.09, 3.19, 1.694, 1.573, 3.366, 2.596, 2.53, 1.221, 2.827, 3.465, 1.65, 2.904, 1.3
+
+    One sample per row, one feature per column: that is the shape `nn.Linear(1, 1)` expects.
+    """
+    # BEGIN TODO training_data: two np.array(..., dtype=np.float32) of shape (15, 1)
+    x_train = np.array([[3.3], [4.4], [5.5], [6.71], [6.93], [4.168],
+                        [9.779], [6.182], [7.59], [2.167], [7.042],
+                        [10.791], [5.313], [7.997], [3.1]], dtype=np.float32)
+    y_train = np.array([[1.7], [2.76], [2.09], [3.19], [1.694], [1.573],
+                        [3.366], [2.596], [2.53], [1.221], [2.827],
+                        [3.465], [1.65], [2.904], [1.3]], dtype=np.float32)
+    return x_train, y_train
+    # END TODO
+
+
+def build_model(input_size: int, output_size: int) -> nn.Linear:
+    """A linear model y = x W^T + b mapping `input_size` features to `output_size` outputs."""
+    # BEGIN TODO build_model: one nn.Linear layer
+    return nn.Linear(input_size, output_size)
+    # END TODO
+
+
+def train(model: nn.Module, x_train, y_train, num_epochs: int, learning_rate: float) -> list:
+    """Full-batch training of `model` on NumPy arrays; returns the loss of each epoch.
+
+    Use `nn.MSELoss()` as the criterion and `torch.optim.SGD(model.parameters(), lr=learning_rate)`.
+    Each epoch: turn the arrays into tensors (`torch.from_numpy`), run the model on all of
+    `x_train`, compute the loss against `y_train`, then `optimizer.zero_grad()`,
+    `loss.backward()` and `optimizer.step()`. Append `loss.item()` (the loss computed before
+    that epoch's step) to the list you return. The model is trained in place.
+    """
+    # BEGIN TODO train: MSELoss + SGD; each epoch forward, loss, zero_grad, backward, step; collect loss.item()
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    losses = []
+    for epoch in range(num_epochs):
+        inputs = torch.as_tensor(x_train)       # torch.from_numpy(x_train), and tensors work too
+        targets = torch.as_tensor(y_train)
+
+        outputs = model(inputs)
+        loss = criterion(outputs, targets)
+
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+    # END TODO
+
+
+def predict(model: nn.Module, x) -> np.ndarray:
+    """The model's predictions for the NumPy array `x`, as a NumPy array.
+
+    Run the model inside `torch.no_grad()`: a prediction needs no gradients, so no
+    autograd graph should be built (and a tensor without a graph converts with `.numpy()`).
+    """
+    # BEGIN TODO predict: run the model under torch.no_grad() and return .numpy()
+    with torch.no_grad():
+        return model(torch.as_tensor(x)).numpy()
+    # END TODO
+
+
+def plot_fit(x, y, predicted):
+    """Plot the data as red dots and the fitted line through `predicted`; return the Figure.
+
+    Label both ("Original data", "Fitted line") and add a legend. Return the figure (for
+    example `fig` from `fig, ax = plt.subplots()`, or `plt.gcf()`) instead of calling
+    `plt.show()`, so that the caller decides whether to show or save it.
+    """
+    # BEGIN TODO plot_fit: red dots for the data, a line through the predictions, a legend; return the figure
+    fig, ax = plt.subplots()
+    ax.plot(x, y, "ro", label="Original data")
+    ax.plot(x, predicted, label="Fitted line")
+    ax.legend()
+    return fig
+    # END TODO
+
+
+def save_model(model: nn.Module, path) -> None:
+    """Save the model's parameters (its `state_dict`, not the whole model object) to `path`."""
+    # BEGIN TODO save_model: torch.save the state_dict
+    torch.save(model.state_dict(), path)
+    # END TODO
+
+
+def load_model(path, input_size: int, output_size: int) -> nn.Linear:
+    """A fresh linear model with the parameters saved at `path`.
+
+    Build the model, then `model.load_state_dict(torch.load(path, weights_only=True))`:
+    `weights_only=True` only reads tensors and plain containers, never arbitrary pickled code.
+    """
+    # BEGIN TODO load_model: build a model and load the saved state_dict into it
+    model = build_model(input_size, output_size)
+    model.load_state_dict(torch.load(path, weights_only=True))
+    return model
+    # END TODO
+
+
+if __name__ == "__main__":
+    x_train, y_train = training_data()
+    model = build_model(1, 1)
+    losses = train(model, x_train, y_train, num_epochs=60, learning_rate=0.001)
+    for epoch in range(4, 60, 5):
+        print(f"Epoch [{epoch + 1}/60], Loss: {losses[epoch]:.4f}")
+    plot_fit(x_train, y_train, predict(model, x_train))
+    plt.show()
+    save_model(model, "linear_model.ckpt")

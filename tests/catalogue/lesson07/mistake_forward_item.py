@@ -1,0 +1,7 @@
+"""Multiplies by w.item(): the value is right but no gradient reaches w."""
+
+LOSES = ("forward",)
+
+
+def forward(x, w):
+    return x * (w.item() if isinstance(w, torch.Tensor) else w)

@@ -1,0 +1,15 @@
+"""Writes `w = w - lr * w.grad` under no_grad: the new w no longer requires grad, so backward fails."""
+
+LOSES = ("gradient_descent",)
+
+
+def gradient_descent(x, y, learning_rate, epochs, w_init=0.0):
+    w = torch.tensor(w_init, dtype=torch.float32, requires_grad=True)
+    history = []
+    for _ in range(epochs):
+        l = loss(y, forward(x, w))
+        l.backward()
+        with torch.no_grad():
+            w = w - learning_rate * w.grad
+        history.append((w.item(), l.item()))
+    return w, history

@@ -1,0 +1,7 @@
+"""Averages the raw differences (forgets to square), so errors of opposite sign cancel."""
+
+LOSES = ("loss",)
+
+
+def loss(y, y_pred):
+    return (y_pred - y).mean()
