@@ -71,11 +71,14 @@ class Trial:
     ref: Handle
     device: str
     seed: int
-    data_root: Path | None = None
+    data_root: Path | None = None               # MNIST as the judge reads it (test labels included)
+    submission_data_root: Path | None = None    # MNIST as the submission may read it (no test labels)
     rng: np.random.Generator = field(init=False)
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)
+        if self.submission_data_root is None:
+            self.submission_data_root = self.data_root
 
     def tensor(self, data, dtype=torch.float32, requires_grad: bool = False) -> torch.Tensor:
         out = torch.as_tensor(data, dtype=dtype).to(self.device)

@@ -39,7 +39,7 @@ def check_seed(base_seed: int, check: Check, device: str | None) -> int:
 
 
 def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, seed: int = DEFAULT_SEED,
-              data_root: Path | None = None) -> CheckResult:
+              data_root: Path | None = None, submission_data_root: Path | None = None) -> CheckResult:
     """Run one check on one device; every outcome becomes a CheckResult, never an exception."""
     def result(status, message="", detail="", started=None):
         return CheckResult(check.id, check.lesson, check.todo, check.name, device, check.points, status,
@@ -50,7 +50,8 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     started = time.perf_counter()
     trial_seed = check_seed(seed, check, device)
     seed_everything(trial_seed)
-    trial = Trial(sub=sub, ref=ref, device=device or "cpu", seed=trial_seed, data_root=data_root)
+    trial = Trial(sub=sub, ref=ref, device=device or "cpu", seed=trial_seed, data_root=data_root,
+                  submission_data_root=submission_data_root)
     try:
         sub.begin_check()
         check.fn(trial)
@@ -76,12 +77,14 @@ def planned_runs(lesson: Lesson, devices: Iterable[str],
 
 def grade_lesson(lesson: Lesson, sub: Handle, ref: Handle, *, devices: Iterable[str] = ALL_DEVICES,
                  seed: int = DEFAULT_SEED, data_root: Path | None = None,
+                 submission_data_root: Path | None = None,
                  todos: Iterable[str] | None = None,
                  on_result: Callable[[CheckResult], None] | None = None) -> LessonResult:
     """Run the lesson's checks (only those of `todos`, if given) and collect the results."""
     results = []
     for check, device in planned_runs(lesson, devices, todos):
-        outcome = run_check(check, sub, ref, device=device, seed=seed, data_root=data_root)
+        outcome = run_check(check, sub, ref, device=device, seed=seed, data_root=data_root,
+                            submission_data_root=submission_data_root)
         results.append(outcome)
         if on_result:
             on_result(outcome)

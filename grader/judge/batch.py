@@ -36,11 +36,13 @@ class GradeOptions:
     device: str | None = None
     call_timeout: float = 60.0
     lesson_timeout: float = 600.0
+    memory_mb: int = 4096
     force: bool = False
     seed: int = 0
     data_root: Path | None = None
     solutions: Path = PROJECT_ROOT / "solutions"
     progress: bool = True
+    submission_data_root: Path | None = None   # set by grade_batch: MNIST without the test labels
     executor: str = "local"            # "local" (a pool of forked workers) or "dask"
     scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
 
@@ -51,6 +53,7 @@ class Job:
     lesson: str
     source: Path | None          # the lesson module or notebook to grade, None when not submitted
     checkpoints: tuple[Path, ...] = ()
+    refused: str = ""            # why the submission could not be taken at all
 
 
 @dataclass
@@ -99,7 +102,7 @@ def _start_worker(options: GradeOptions) -> None:
     from grader.judge.zygote import Zygote
     if "zygote" in _worker:
         _worker["zygote"].close()
-    _worker["zygote"] = Zygote(data_root=options.data_root)
+    _worker["zygote"] = Zygote(data_root=options.submission_data_root)
     _worker["options"] = options
     _worker["references"] = {}
 
@@ -133,8 +136,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     options: GradeOptions = _worker["options"]
     lesson = load_lesson(job.lesson)
     if job.source is None:
-        return job, _not_gradable(lesson, f"No {lesson.filename} or {lesson.id}.ipynb was submitted for "
-                                          f"{lesson.id}."), [], time.perf_counter() - started
+        message = job.refused or f"No {lesson.filename} or {lesson.id}.ipynb was submitted for {lesson.id}."
+        return job, _not_gradable(lesson, message), [], time.perf_counter() - started
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
     handle = None
     try:
@@ -148,15 +151,16 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
             shutil.copyfile(checkpoint, workdir / checkpoint.name)
-        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout)
-        data_dirs = [options.data_root] if options.data_root else []
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb)
+        data_dirs = [options.submission_data_root] if options.submission_data_root else []
         try:
             handle = ProcessHandle(_worker["zygote"], target, workdir, budget, project_root=PROJECT_ROOT,
                                    data_dirs=data_dirs, filename=job.source.name)
         except NoAnswer as exc:
             return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
         result = grade_lesson(lesson, handle, _reference(job.lesson), devices=devices_for(options.device),
-                              seed=options.seed, data_root=options.data_root)
+                              seed=options.seed, data_root=options.data_root,
+                              submission_data_root=options.submission_data_root)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
         return job, result, handle.protections, time.perf_counter() - started
@@ -196,7 +200,8 @@ def plan(submissions, lessons: tuple[str, ...]) -> dict[str, tuple[object, list[
                     source = notebook
                 if folder.is_dir():
                     checkpoints = tuple(sorted(p for p in folder.glob("*.ckpt") if p.is_file() and not p.is_symlink()))
-            jobs.append(Job(submission.student, lesson_id, source, checkpoints))
+            jobs.append(Job(submission.student, lesson_id, source, checkpoints,
+                            getattr(submission, "refused", "")))
         planned[submission.student] = (submission, jobs)
     return planned
 
@@ -234,6 +239,14 @@ def grade_batch(submissions, options: GradeOptions) -> BatchReport:
     started = time.perf_counter()
     report = BatchReport()
     checks = checks_fingerprint()
+    if options.data_root is not None and options.submission_data_root is None:
+        from grader.judge.dataview import submission_view
+        view = Path(tempfile.mkdtemp(prefix="grader-mnist-view-"))
+        try:
+            return grade_batch(submissions, dataclasses.replace(
+                options, submission_data_root=submission_view(options.data_root, view)))
+        finally:
+            shutil.rmtree(view, ignore_errors=True)
     planned = plan(submissions, options.lessons)
     todo_jobs, fingerprints = [], {}
     for student, (submission, jobs) in planned.items():

@@ -23,7 +23,7 @@ LIMIT_MESSAGES = {
     "lesson time": "the lesson used up its {lesson_s:g} s time limit",
     "memory": "your code used more memory than the {memory_mb} MB limit",
     "cpu time": "your code used more than {cpu_s:g} s of CPU time",
-    "file size": "your code wrote a file larger than the limit",
+    "file size": "your code wrote more than {file_mb} MB to a file or to its printed output",
     "processes": "your code started too many processes or threads",
     "exited": "your code ended its own process (exit code {code})",
     "crashed": "the process running your code crashed (signal {signal})",

@@ -1,0 +1,422 @@
+"""Safe intake of submissions: archive extraction, layout detection, copying the lesson files.
+
+Nothing here runs student code, but everything here reads student-controlled bytes and names:
+archives are checked entry by entry (no traversal, no links, no special files, bounded size
+and count, sizes counted while streaming since headers can lie), symlinks are never followed,
+and only the lesson files ever leave a submission (`copy_lesson_files`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import shutil
+import stat
+import tarfile
+import tempfile
+import warnings
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable
+
+MiB = 2**20
+MAX_ARCHIVE_BYTES = 200 * MiB
+MAX_ARCHIVE_FILES = 5000
+MAX_LESSON_FILE_BYTES = 50 * MiB
+MAX_RATIO = 100                    # uncompressed / compressed, for members above RATIO_FLOOR
+RATIO_FLOOR = 1 * MiB
+MAX_LISTED = 100                   # ignored entries listed per submission
+
+LESSON_DIR = re.compile(r"lesson0*(\d{1,2})", re.IGNORECASE)
+LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})\.ipynb", re.IGNORECASE)
+ZIP_SUFFIXES = (".zip",)
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+# Never graded, never listed: version control and tool droppings.
+JUNK = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
+# Python files in a lesson folder that are never lesson modules (pytest and interpreter hooks).
+NEVER_LESSON_MODULES = {"conftest.py", "sitecustomize.py", "usercustomize.py", "setup.py", "__init__.py"}
+
+
+class UnsafeArchive(Exception):
+    """An archive that cannot be extracted safely (or at all); the message says why."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str
+    root: Path
+    lessons: dict[str, Path]       # "lesson05" -> the folder holding that lesson's files
+    ignored: tuple[str, ...] = ()  # paths under root (and skipped archive links) that are not graded
+    refused: str = ""              # why nothing of it can be graded (an unsafe archive), else ""
+
+
+# --- archives ------------------------------------------------------------------------------------
+def is_archive(path: Path) -> bool:
+    return path.name.lower().endswith(ZIP_SUFFIXES + TAR_SUFFIXES)
+
+
+def archive_stem(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(ZIP_SUFFIXES + TAR_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[:-len(suffix)]
+    return path.stem
+
+
+def extract_archive(path: Path, dest: Path, *, max_bytes: int = MAX_ARCHIVE_BYTES,
+                    max_files: int = MAX_ARCHIVE_FILES, skipped: list[str] | None = None) -> Path:
+    """Extract a .zip, .tar, .tar.gz or .tgz into the empty (or new) folder `dest`; returns `dest`.
+
+    Raises UnsafeArchive for path traversal, absolute names, device files and other special
+    files, more than `max_files` entries, more than `max_bytes` declared or actual bytes, and a
+    member over 1 MiB compressed more than 100x. Links (symbolic or hard) are never created:
+    they are skipped and their names appended to `skipped`.
+    """
+    path, dest = Path(path), Path(dest)
+    if path.stat().st_size > max_bytes:
+        raise UnsafeArchive(f"{path.name}: the archive itself is larger than {max_bytes // MiB} MiB")
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise ValueError(f"{dest} must be empty")
+    skipped = [] if skipped is None else skipped
+    budget = _Budget(path.name, max_bytes, max_files)
+    name = path.name.lower()
+    try:
+        if name.endswith(ZIP_SUFFIXES):
+            _extract_zip(path, dest, budget, skipped)
+        elif name.endswith(TAR_SUFFIXES):
+            _extract_tar(path, dest, budget, skipped)
+        else:
+            raise UnsafeArchive(f"{path.name}: not a .zip, .tar, .tar.gz or .tgz archive")
+    except UnsafeArchive:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, RuntimeError, NotImplementedError,
+            OSError) as exc:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise UnsafeArchive(f"{path.name}: could not be read ({exc})") from None
+    return dest
+
+
+class _Budget:
+    def __init__(self, archive: str, max_bytes: int, max_files: int):
+        self.archive, self.max_bytes, self.max_files = archive, max_bytes, max_files
+        self.bytes = self.files = 0
+
+    def count_entry(self) -> None:
+        self.files += 1
+        if self.files > self.max_files:
+            raise UnsafeArchive(f"{self.archive}: more than {self.max_files} entries")
+
+    def count_bytes(self, n: int) -> None:
+        self.bytes += n
+        if self.bytes > self.max_bytes:
+            raise UnsafeArchive(f"{self.archive}: more than {self.max_bytes // MiB} MiB once extracted")
+
+
+def _safe_target(dest: Path, name: str, archive: str) -> Path | None:
+    """Where entry `name` goes inside dest; None for the archive's root entry."""
+    if "\x00" in name:
+        raise UnsafeArchive(f"{archive}: an entry name contains a NUL byte")
+    posix = name.replace("\\", "/")
+    if posix.startswith("/") or re.match(r"[A-Za-z]:", posix):
+        raise UnsafeArchive(f"{archive}: absolute path {name!r}")
+    parts = posix.split("/")
+    if ".." in parts:
+        raise UnsafeArchive(f"{archive}: path traversal in {name!r}")
+    parts = [p for p in parts if p not in ("", ".")]
+    return dest.joinpath(*parts) if parts else None
+
+
+def _write_member(stream: BinaryIO, target: Path, declared: int, budget: _Budget, name: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except (NotADirectoryError, IsADirectoryError, FileExistsError):
+        raise UnsafeArchive(f"{budget.archive}: entries conflict at {name!r}") from None
+    written = 0
+    with os.fdopen(fd, "wb") as out:
+        while chunk := stream.read(MiB):
+            written += len(chunk)
+            if written > declared:
+                raise UnsafeArchive(f"{budget.archive}: {name!r} holds more bytes than its header declares")
+            budget.count_bytes(len(chunk))
+            out.write(chunk)
+
+
+def _extract_zip(path: Path, dest: Path, budget: _Budget, skipped: list[str]) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) > budget.max_files:
+            raise UnsafeArchive(f"{path.name}: more than {budget.max_files} entries")
+        declared = sum(m.file_size for m in members)
+        if declared > budget.max_bytes:
+            raise UnsafeArchive(f"{path.name}: declares {declared // MiB} MiB once extracted "
+                                f"(limit {budget.max_bytes // MiB} MiB)")
+        for member in members:
+            budget.count_entry()
+            mode = member.external_attr >> 16 if member.create_system == 3 else 0  # 3: Unix
+            if stat.S_ISLNK(mode):
+                skipped.append(f"{member.filename} (link)")
+                continue
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
+                raise UnsafeArchive(f"{path.name}: {member.filename!r} is a device or other special file")
+            target = _safe_target(dest, member.filename, path.name)
+            if target is None:
+                continue
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+                raise UnsafeArchive(f"{path.name}: {member.filename!r} is compressed more than {MAX_RATIO}x "
+                                    "(a zip bomb?)")
+            with archive.open(member) as stream:
+                _write_member(stream, target, member.file_size, budget, member.filename)
+
+
+def _extract_tar(path: Path, dest: Path, budget: _Budget, skipped: list[str]) -> None:
+    data_filter = getattr(tarfile, "data_filter", None)   # Python >= 3.11.4 / 3.10.12
+    with tarfile.open(path, "r:*") as archive:
+        for member in archive:     # lazily: a huge member list is refused before it is all read
+            budget.count_entry()
+            if member.issym() or member.islnk():
+                skipped.append(f"{member.name} (link)")
+                continue
+            if not (member.isfile() or member.isdir()):
+                raise UnsafeArchive(f"{path.name}: {member.name!r} is a device or other special file")
+            target = _safe_target(dest, member.name, path.name)
+            if data_filter is not None:
+                try:
+                    data_filter(member, str(dest))
+                except tarfile.FilterError as exc:
+                    raise UnsafeArchive(f"{path.name}: {exc}") from None
+            if target is None:
+                continue
+            if member.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            if budget.bytes + member.size > budget.max_bytes:
+                raise UnsafeArchive(f"{path.name}: more than {budget.max_bytes // MiB} MiB once extracted")
+            stream = archive.extractfile(member)
+            _write_member(stream, target, member.size, budget, member.name)
+
+
+# --- layouts ---------------------------------------------------------------------------------------
+_scratch: Path | None = None
+
+
+def _default_scratch() -> Path:
+    """A temporary folder for extracted archives and lone notebooks, removed at exit."""
+    global _scratch
+    if _scratch is None:
+        _scratch = Path(tempfile.mkdtemp(prefix="grader-intake-"))
+        atexit.register(shutil.rmtree, _scratch, True)
+    return _scratch
+
+
+def find_submissions(paths: Iterable[Path], *, scratch: Path | None = None) -> list[Submission]:
+    """The submissions in `paths`, each of which may be:
+
+    - a folder holding `exercises/lessonNN/...`, `lessonNN/...` or `lessonNN.ipynb` (one student,
+      named after the folder);
+    - a folder of such folders (a class; GitHub Classroom's `<assignment>-submissions/<assignment>-<login>`
+      gives the student `<login>`);
+    - a .zip / .tar(.gz) / .tgz of either (named after the archive; wrapper folders are skipped);
+    - a lone `lessonNN.ipynb` (named after its folder).
+    Archives and lone notebooks are unpacked or copied under `scratch` (default: a temporary
+    folder removed at exit). Raises FileNotFoundError; an unsafe archive becomes a refused Submission.
+    """
+    if scratch is not None:
+        Path(scratch).mkdir(parents=True, exist_ok=True)
+    found: list[Submission] = []
+    for path in map(Path, paths):
+        if not path.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+        if path.is_dir():
+            found += _from_folder(path, path.name)
+        elif is_archive(path):
+            dest = Path(tempfile.mkdtemp(prefix=f"{archive_stem(path)}-", dir=scratch or _default_scratch()))
+            skipped: list[str] = []
+            try:
+                extract_archive(path, dest, skipped=skipped)
+            except UnsafeArchive as exc:  # this student gets the message; the batch goes on
+                found.append(Submission(archive_stem(path), path, {}, refused=f"Refused: {exc}."))
+                continue
+            inside = _from_folder(_unwrap(dest), archive_stem(path), extra_ignored=skipped)
+            # An archive is always one student's, even when no lesson file survived extraction.
+            found += inside or [Submission(archive_stem(path), dest, {}, tuple(skipped))]
+        elif LESSON_NOTEBOOK.fullmatch(path.name):
+            found.append(_lone_notebook(path, scratch or _default_scratch()))
+        else:
+            warnings.warn(f"{path} is neither a folder, an archive nor a lessonNN.ipynb: skipped", stacklevel=2)
+    return found
+
+
+def _lesson_id(match: re.Match) -> str:
+    return f"lesson{int(match.group(1)):02d}"
+
+
+def lessons_in(root: Path) -> dict[str, Path]:
+    """Lesson id -> folder, from exercises/lessonNN/, lessonNN/ or lessonNN.ipynb (first found wins)."""
+    lessons: dict[str, Path] = {}
+    for base in (root / "exercises", root):
+        if not base.is_dir() or base.is_symlink():
+            continue
+        for entry in sorted(base.iterdir()):
+            if entry.is_symlink():
+                continue
+            if (match := LESSON_DIR.fullmatch(entry.name)) and entry.is_dir():
+                lessons.setdefault(_lesson_id(match), entry)
+            elif (match := LESSON_NOTEBOOK.fullmatch(entry.name)) and entry.is_file():
+                lessons.setdefault(_lesson_id(match), base)
+    return dict(sorted(lessons.items()))
+
+
+def _visible_dirs(folder: Path) -> list[Path]:
+    return [e for e in sorted(folder.iterdir())
+            if e.is_dir() and not e.is_symlink() and e.name not in JUNK and not e.name.startswith(".")]
+
+
+def _unwrap(folder: Path) -> Path:
+    """Skip wrapper folders (`repo-main/` in a GitHub zip): a folder with no lessons whose only
+    content is one folder."""
+    for _ in range(5):
+        entries = [e for e in folder.iterdir() if e.name not in JUNK]
+        if lessons_in(folder) or len(entries) != 1 or not entries[0].is_dir() or entries[0].is_symlink():
+            break
+        folder = entries[0]
+    return folder
+
+
+def _from_folder(folder: Path, name: str, extra_ignored: Iterable[str] = ()) -> list[Submission]:
+    lessons = lessons_in(folder)
+    if lessons:
+        return [Submission(name, folder, lessons, tuple(extra_ignored) + _ignored_files(folder, lessons))]
+    children = _visible_dirs(folder)
+    students = [(child, _unwrap(child)) for child in children]
+    if not any(lessons_in(root) for _, root in students) and not folder.name.endswith("-submissions"):
+        return []
+    names = student_names(folder.name, [child.name for child in children])
+    return [Submission(names[child.name], root, lessons_in(root), _ignored_files(root, lessons_in(root)))
+            for child, root in students]
+
+
+def student_names(parent: str, folders: list[str]) -> dict[str, str]:
+    """Folder name -> student name: a prefix shared by all (`<assignment>-`) is dropped."""
+    prefix = parent[:-len("submissions")] if parent.endswith("-submissions") else ""
+    if not (prefix and all(f.startswith(prefix) for f in folders)):
+        common = os.path.commonprefix(folders) if len(folders) > 1 else ""
+        prefix = common[:common.rfind("-") + 1]
+    if any(len(f) <= len(prefix) for f in folders):
+        prefix = ""
+    return {f: f[len(prefix):] for f in folders}
+
+
+def _lone_notebook(path: Path, scratch: Path) -> Submission:
+    match = LESSON_NOTEBOOK.fullmatch(path.name)
+    student = path.resolve().parent.name or "student"
+    folder = Path(tempfile.mkdtemp(prefix=f"{student}-", dir=scratch))
+    notebook = f"{_lesson_id(match)}.ipynb"
+    _copy_file(path, folder / notebook)
+    return Submission(student, folder, {_lesson_id(match): folder})
+
+
+def _is_lesson_file(name: str, lesson_folder: bool) -> bool:
+    if not lesson_folder:
+        return False
+    if LESSON_NOTEBOOK.fullmatch(name) or name.endswith(".ckpt"):
+        return True
+    return (name.endswith(".py") and name not in NEVER_LESSON_MODULES and not name.startswith("test_")
+            and not name.endswith("_test.py"))
+
+
+def _ignored_files(root: Path, lessons: dict[str, Path]) -> tuple[str, ...]:
+    """Files under root that cannot be lesson files (the exact list per lesson comes from
+    `copy_lesson_files`); links are listed too, and never followed."""
+    lesson_folders = set(lessons.values())
+    listed: list[str] = []
+    for folder, dirs, files in os.walk(root):
+        folder_path = Path(folder)
+        links = [d for d in dirs if (folder_path / d).is_symlink()]
+        dirs[:] = sorted(d for d in dirs if d not in JUNK and d not in links)
+        for name in sorted(files + links):
+            if name in JUNK:
+                continue
+            path = folder_path / name
+            relative = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                relative += " (link)"
+            elif _is_lesson_file(name, folder_path in lesson_folders):
+                continue
+            listed.append(relative)
+        if len(listed) > 10 * MAX_LISTED:   # a tree of junk: enough walking
+            break
+    listed.sort()
+    if len(listed) > MAX_LISTED:
+        listed[MAX_LISTED:] = [f"... and {len(listed) - MAX_LISTED} more"]
+    return tuple(listed)
+
+
+# --- copying ------------------------------------------------------------------------------------------
+def copy_lesson_files(submission: Submission, lesson: str, dest: Path,
+                      allowed: set[str]) -> tuple[list[str], list[str]]:
+    """Copy only `lesson`'s files into `dest`: the modules named in `allowed`, `lessonNN.ipynb`
+    (under that exact name) and `*.ckpt`, never through a link and none over 50 MiB.
+    Returns (copied, ignored): the names copied, and everything else found there."""
+    source = submission.lessons[lesson]
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    copied: list[str] = []
+    ignored: list[str] = []
+    for entry in sorted(os.scandir(source), key=lambda e: e.name):
+        if entry.name in JUNK:
+            continue
+        if entry.is_symlink():
+            ignored.append(f"{entry.name} (link)")
+        elif entry.is_dir(follow_symlinks=False):
+            ignored += _files_below(Path(entry.path), entry.name)
+        elif not entry.is_file(follow_symlinks=False):
+            ignored.append(f"{entry.name} (not a regular file)")
+        else:
+            match = LESSON_NOTEBOOK.fullmatch(entry.name)
+            notebook = match is not None and _lesson_id(match) == lesson
+            if not (entry.name in allowed or notebook or entry.name.endswith(".ckpt")):
+                ignored.append(entry.name)
+            elif entry.stat(follow_symlinks=False).st_size > MAX_LESSON_FILE_BYTES:
+                ignored.append(f"{entry.name} (larger than {MAX_LESSON_FILE_BYTES // MiB} MiB)")
+            else:
+                _copy_file(Path(entry.path), dest / (f"{lesson}.ipynb" if notebook else entry.name))
+                copied.append(entry.name)
+    return copied, ignored
+
+
+def _files_below(folder: Path, prefix: str) -> list[str]:
+    found = []
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in JUNK)
+        relative = Path(prefix) / Path(here).relative_to(folder)
+        found += [(relative / f).as_posix() for f in sorted(files) if f not in JUNK]
+        if len(found) > MAX_LISTED:
+            return found[:MAX_LISTED] + ["..."]
+    return found or [prefix + "/"]
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """Copy a regular file without following a link at the last step, re-checking type and size
+    on the open descriptor (the file may change between listing and copying)."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as src:
+        info = os.fstat(src.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_LESSON_FILE_BYTES:
+            raise UnsafeArchive(f"{source.name}: not a regular file of at most {MAX_LESSON_FILE_BYTES // MiB} MiB")
+        out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(out_fd, "wb") as out:
+            left = MAX_LESSON_FILE_BYTES
+            while chunk := src.read(MiB):
+                left -= len(chunk)
+                if left < 0:
+                    raise UnsafeArchive(f"{source.name}: grew past {MAX_LESSON_FILE_BYTES // MiB} MiB while copied")
+                out.write(chunk)
