@@ -18,8 +18,10 @@ def mnist_train_loader(session, root: str, start: int, stop: int, batch_size: in
     """A fast in-memory loader over training images [start, stop) (the order depends only on `seed`)."""
     from grader.data import load_mnist, tensor_loader
 
-    images, labels = load_mnist(root, "train")
-    return tensor_loader(images[start:stop].clone(), labels[start:stop].clone(), batch_size, shuffle, seed)
+    images, labels = load_mnist(root, "train")  # fresh tensors: nobody else holds them
+    if stop - start < len(images):
+        images, labels = images[start:stop].clone(), labels[start:stop].clone()  # free the rest
+    return tensor_loader(images, labels, batch_size, shuffle, seed)
 
 
 @probe

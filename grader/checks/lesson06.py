@@ -1,0 +1,225 @@
+"""Lesson 6 — feed-forward neural network on MNIST: device choice, a two-layer net, Adam training.
+
+Same isolation as lesson 5 (whose shared helpers this module uses): test labels stay with the
+judge, which scores the submission's predictions on the 10,000 test images itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+
+from grader import expect, strategies
+from grader.checks.lesson05 import (AccuracySetup, check_evaluate_counts, check_evaluate_untracked,
+                                    check_losses_and_params, check_saved_state, check_trained_accuracy,
+                                    as_loss_list, train_both)
+from grader.codec import Ref
+from grader.lesson import Lesson, Trial
+
+lesson = Lesson("lesson06", "feedforward", "Feed-forward neural network",
+                todos=("get_device", "NeuralNet.__init__", "NeuralNet.forward", "train", "evaluate", "save_model"),
+                needs_mnist=True)
+
+PIXELS, CLASSES = 28 * 28, 10
+
+# The original course's network and optimizer: 500 hidden units, Adam at lr 0.001, batches of
+# 100; one epoch instead of five keeps the student's run short.
+MLP_SETUP = AccuracySetup("mlp", (PIXELS, 500, CLASSES), num_epochs=1, learning_rate=0.001)
+# Calibrated with benchmarks/calibrate_mnist.py over 11 seeds, CPU (docs/calibration.md, lesson06):
+# reference min 95.22%, mean 95.70%, max 96.03%, std 0.21%; threshold = min - 2.2 points (10 std).
+MLP_THRESHOLD = 0.93
+# Smaller networks where only the arithmetic matters (parameter comparison, evaluate).
+SMALL_MLP = AccuracySetup("mlp", (PIXELS, 32, CLASSES), num_epochs=2, learning_rate=0.01)
+
+STATE_KEYS = ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias")
+
+
+# ---------------------------------------------------------------- get_device
+
+def _device_name(value) -> str | None:
+    if isinstance(value, torch.device):
+        return value.type
+    if isinstance(value, str):
+        return value.split(":")[0]
+    return None
+
+
+def _device_with_cuda(t: Trial, available: bool) -> None:
+    got = t.sub.probe("call_with_cuda_forced", "get_device", available)
+    expected = "cuda" if available else "cpu"
+    name = _device_name(got)
+    expect.true(name is not None, f"get_device returned {expect.describe(got)}, not a device",
+                hint='return torch.device("cuda") or torch.device("cpu")')
+    expect.equal(name, expected, f"get_device() when torch.cuda.is_available() is {available}",
+                 hint='torch.device("cuda" if torch.cuda.is_available() else "cpu")')
+
+
+@lesson.check("get_device", points=1)
+def get_device_without_gpu_is_cpu(t: Trial):
+    """get_device() is cpu when torch.cuda.is_available() says False."""
+    _device_with_cuda(t, False)
+
+
+@lesson.check("get_device", points=1)
+def get_device_with_gpu_is_cuda(t: Trial):
+    """get_device() is cuda when torch.cuda.is_available() says True (checked with it forced True)."""
+    _device_with_cuda(t, True)
+
+
+# ---------------------------------------------------------------- NeuralNet
+
+def _sizes(t: Trial) -> list[tuple[int, int, int]]:
+    return [(PIXELS, 500, CLASSES), (3, 4, 2),
+            (int(t.rng.integers(5, 30)), int(t.rng.integers(2, 20)), int(t.rng.integers(2, 12)))]
+
+
+def _layers(t: Trial, model: Ref, sizes: tuple[int, int, int]) -> None:
+    inputs, hidden, outputs = sizes
+    tree = t.sub.probe("module_tree", model)
+    expect.true(tree["is_module"], f"NeuralNet(...) is a {tree['type']}, not an nn.Module",
+                hint="class NeuralNet(nn.Module) and call super().__init__() first")
+    for name in ("fc1", "fc2"):
+        kind = tree["children"].get(name)
+        expect.true(kind is not None, f"NeuralNet has no layer attribute `{name}` (its layers: "
+                    f"{', '.join(tree['children']) or 'none'})",
+                    hint=f"assign the layer to self.{name} in __init__")
+        expect.equal(kind, "Linear", f"the type of NeuralNet.{name}", hint=f"self.{name} = nn.Linear(...)")
+    shapes = {name: p["shape"] for name, p in tree["parameters"].items()}
+    wanted = {"fc1.weight": [hidden, inputs], "fc1.bias": [hidden],
+              "fc2.weight": [outputs, hidden], "fc2.bias": [outputs]}
+    expect.equal(shapes, wanted, f"the parameter shapes of NeuralNet({inputs}, {hidden}, {outputs})",
+                 hint="fc1 = nn.Linear(input_size, hidden_size) and fc2 = nn.Linear(hidden_size, num_classes)")
+    frozen = [name for name, p in tree["parameters"].items() if not p["requires_grad"]]
+    expect.true(not frozen, f"the parameters {frozen} do not require grad", hint="leave nn.Linear's parameters as they are")
+
+
+@lesson.check("NeuralNet.__init__", points=2)
+def neuralnet_has_fc1_and_fc2(t: Trial):
+    """NeuralNet(input, hidden, classes) has Linear layers fc1 (input -> hidden) and fc2 (hidden -> classes)."""
+    for sizes in _sizes(t):
+        model = t.sub.call("NeuralNet", *sizes, keep=True)
+        try:
+            _layers(t, model, sizes)
+        finally:
+            t.sub.release(model)
+
+
+def _same_state_models(t: Trial, sizes, rng: np.random.Generator):
+    """A NeuralNet in the reference and one in the submission, on t.device, with the same random weights."""
+    inputs, hidden, outputs = sizes
+
+    def randn(*shape):
+        return torch.from_numpy(rng.standard_normal(shape)).float().to(t.device)
+
+    state = {"fc1.weight": randn(hidden, inputs) / inputs ** 0.5, "fc1.bias": randn(hidden) * 0.5,
+             "fc2.weight": randn(outputs, hidden) / hidden ** 0.5, "fc2.bias": randn(outputs) * 0.5}
+    models = []
+    for handle in (t.ref, t.sub):
+        model = handle.call("NeuralNet", *sizes, keep=True)
+        if handle is t.sub:
+            _layers(t, model, sizes)
+        handle.method(model, "to", t.device)
+        handle.probe("load_state_dict", model, state)
+        models.append(model)
+    return models
+
+
+@lesson.check("NeuralNet.forward", points=2, per_device=True)
+def neuralnet_forward_matches_reference(t: Trial):
+    """With the same weights, forward gives the reference's scores, for several sizes and batches."""
+    def one(example):
+        sizes, batch, seed = example
+        rng = np.random.default_rng(seed)  # weights and inputs follow from the example, so replays agree
+        ref_model, model = _same_state_models(t, sizes, rng)
+        try:
+            x = torch.from_numpy(rng.standard_normal((batch, sizes[0]))).float().to(t.device)
+            expected, got = t.ref.method(ref_model, "__call__", x), t.sub.method(model, "__call__", x)
+        finally:
+            t.ref.release(ref_model)
+            t.sub.release(model)
+        what = f"NeuralNet{sizes}(x) for x of shape {tuple(x.shape)}"
+        expect.is_tensor(got, what, hint="forward returns the scores of fc2")
+        expect.close(got, expected, what, rtol=1e-4, atol=1e-5,
+                     hint="out = fc1(x), then ReLU, then fc2; return fc2's output (no softmax)")
+    examples = st.tuples(
+        st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 6)),
+        st.integers(1, 5), st.integers(0, 2**31 - 1))
+    strategies.for_all(examples, one, max_examples=8)
+    one(((PIXELS, 500, CLASSES), 3, t.seed))
+
+
+@lesson.check("NeuralNet.forward", points=1, per_device=True)
+def neuralnet_forward_backpropagates(t: Trial):
+    """Gradients flow from the scores back to fc1 and fc2, as in the reference."""
+    sizes = (6, 5, 3)
+    ref_model, model = _same_state_models(t, sizes, t.rng)
+    x, upstream = t.randn(4, sizes[0]), t.randn(4, sizes[2])
+    try:
+        expected = t.ref.probe("forward_and_grads", ref_model, x, upstream)
+        got = t.sub.probe("forward_and_grads", model, x, upstream)
+    finally:
+        t.ref.release(ref_model)
+        t.sub.release(model)
+    expect.true(got["requires_grad"] and got["grads"] is not None,
+                "the scores of forward do not require grad, so nothing can be trained",
+                hint="compute them with the layers and torch operations only: no .detach(), .item(), "
+                     ".numpy() or torch.no_grad() inside forward")
+    for name in STATE_KEYS:
+        grad = got["grads"].get(name)
+        expect.true(grad is not None, f"no gradient reached {name}", hint="use both fc1 and fc2 in forward")
+        expect.close(grad, expected["grads"][name], f"the gradient of {name}", rtol=1e-4, atol=1e-5,
+                     hint="fc1, then ReLU, then fc2; nothing else in between")
+
+
+# ---------------------------------------------------------------- train
+
+@lesson.check("train", points=1, per_device=True)
+def train_returns_one_loss_per_step(t: Trial):
+    """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
+    expected, got = train_both(t, SMALL_MLP, 0, 250, 50, num_epochs=2, learning_rate=0.01)
+    ref_losses, losses = as_loss_list(expected[0], "the reference's losses"), as_loss_list(got[0], "the value train returns")
+    expect.true(len(losses) == len(ref_losses),
+                f"train(num_epochs=2) on a loader of 5 batches returned {len(losses)} losses; expected 10, one per step",
+                hint="loop over range(num_epochs), and inside over the loader; append loss.item() after each step")
+    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
+                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                      "(outputs, labels) on the raw scores (no softmax first)")
+
+
+@lesson.check("train", points=2, per_device=True)
+def train_matches_reference_adam(t: Trial):
+    """From the same start and data, every loss and the final weights equal the reference's (Adam)."""
+    expected, got = train_both(t, SMALL_MLP, 2000, 2600, 100, num_epochs=2, learning_rate=0.01)
+    check_losses_and_params(t, expected, got, steps_per_epoch=6, num_epochs=2, learning_rate=0.01,
+                            optimizer_hint="torch.optim.Adam, created once before the loop,", rtol=1e-4, atol=1e-5)
+
+
+@lesson.check("train", points=2, per_device=True)
+def train_reaches_test_accuracy(t: Trial):
+    """One epoch over all 60,000 training images reaches the reference's accuracy on the test set."""
+    check_trained_accuracy(t, MLP_SETUP, MLP_THRESHOLD,
+                           hint="CrossEntropyLoss on the raw scores, Adam with lr=learning_rate, and "
+                                "zero_grad / backward / step for every batch")
+
+
+# ---------------------------------------------------------------- evaluate
+
+@lesson.check("evaluate", points=2, per_device=True)
+def evaluate_counts_correct_predictions(t: Trial):
+    """evaluate returns correct / total over all batches on `device`, also when the last batch is smaller."""
+    check_evaluate_counts(t, SMALL_MLP)
+
+
+@lesson.check("evaluate", points=1, per_device=True)
+def evaluate_builds_no_graph(t: Trial):
+    """evaluate runs every forward pass with gradient tracking off (torch.no_grad)."""
+    check_evaluate_untracked(t, SMALL_MLP)
+
+
+# ---------------------------------------------------------------- save_model
+
+@lesson.check("save_model", points=2)
+def save_model_writes_state_dict(t: Trial):
+    """save_model writes the state_dict; it loads with weights_only=True and holds the model's values."""
+    check_saved_state(t, SMALL_MLP, "feedforward.ckpt")

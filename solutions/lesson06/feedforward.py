@@ -1,0 +1,106 @@
+"""Lesson 6 — Feed-forward neural network.
+
+Logistic regression (lesson 5) draws straight boundaries between the digits. Put a hidden layer
+and a non-linearity between input and output and the model can bend them:
+
+    784 pixels --fc1--> hidden units --ReLU--> --fc2--> 10 scores
+
+This lesson also runs on a GPU when there is one: the model and every batch go to `device`.
+
+    device = get_device()
+    model = NeuralNet(28 * 28, 500, 10).to(device)
+    losses = train(model, train_loader, num_epochs=5, learning_rate=0.001, device=device)
+    print(f"test accuracy: {evaluate(model, test_loader, device):.2%}")
+    save_model(model, "model.ckpt")
+
+(`train_loader` and `test_loader` as in lesson 5: torchvision's MNIST with ToTensor.)
+"""
+
+import torch
+import torch.nn as nn
+
+INPUT_SIZE = 28 * 28   # 784 pixels per image
+NUM_CLASSES = 10       # the digits 0-9
+
+
+def get_device() -> torch.device:
+    """The device to train on: `cuda` when PyTorch can use a GPU, otherwise `cpu`."""
+    # BEGIN TODO get_device: torch.device("cuda") if torch.cuda.is_available(), else torch.device("cpu")
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    # END TODO
+
+
+class NeuralNet(nn.Module):
+    """A fully connected network with one hidden layer: fc1 -> ReLU -> fc2.
+
+    The layers are attributes named `fc1` and `fc2`, so the state_dict's keys are fc1.weight,
+    fc1.bias, fc2.weight and fc2.bias. `forward` takes flattened images (batch, input_size)
+    and returns raw scores (batch, num_classes); the loss applies the softmax.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_classes: int):
+        super().__init__()
+        # BEGIN TODO NeuralNet.__init__: fc1 = Linear(input_size, hidden_size), a ReLU, fc2 = Linear(hidden_size, num_classes)
+        self.fc1 = nn.Linear(input_size, hidden_size)
+        self.relu = nn.ReLU()
+        self.fc2 = nn.Linear(hidden_size, num_classes)
+        # END TODO
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # BEGIN TODO NeuralNet.forward: fc1, then ReLU, then fc2
+        out = self.fc1(x)
+        out = self.relu(out)
+        out = self.fc2(out)
+        return out
+        # END TODO
+
+
+def train(model: nn.Module, loader, num_epochs: int, learning_rate: float, device="cpu") -> list[float]:
+    """Train `model` (already on `device`) with cross-entropy and Adam; returns every step's loss.
+
+    As in lesson 5, but with `torch.optim.Adam`, which adapts the step size of each parameter.
+    Flatten each batch of images to (batch, 784), move images AND labels to `device`, then
+    forward, loss, zero_grad, backward, step. Returns one Python float per step, in order.
+    """
+    # BEGIN TODO train: CrossEntropyLoss + torch.optim.Adam; per batch reshape, .to(device), forward, zero_grad, backward, step
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    losses = []
+    for epoch in range(num_epochs):
+        for images, labels in loader:
+            images = images.reshape(-1, INPUT_SIZE).to(device)
+            labels = labels.to(device)
+
+            outputs = model(images)
+            loss = criterion(outputs, labels)
+
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+    return losses
+    # END TODO
+
+
+def evaluate(model: nn.Module, loader, device="cpu") -> float:
+    """The fraction of images in `loader` classified correctly, in [0, 1], computed without tracking."""
+    # BEGIN TODO evaluate: under torch.no_grad(), batches to device, count argmax == labels, divide by the total
+    correct = 0
+    total = 0
+    with torch.no_grad():
+        for images, labels in loader:
+            images = images.reshape(-1, INPUT_SIZE).to(device)
+            labels = labels.to(device)
+            outputs = model(images)
+            _, predicted = torch.max(outputs, 1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+    return correct / total
+    # END TODO
+
+
+def save_model(model: nn.Module, path) -> None:
+    """Save the model's state_dict to `path`."""
+    # BEGIN TODO save_model: torch.save the model's state_dict
+    torch.save(model.state_dict(), path)
+    # END TODO
