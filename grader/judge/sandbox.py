@@ -640,7 +640,8 @@ class Cgroup:
                 return
             except OSError:
                 pass
-        for _ in range(100):   # bounded by pids.max: killed processes cannot fork any more
+        deadline = time.monotonic() + 5.0   # killed processes cannot fork; a loaded machine reaps slowly
+        while time.monotonic() < deadline:
             pids = self.pids()
             if not pids:
                 return
