@@ -4,6 +4,8 @@
     grader demo                            build the sample class and grade it
     grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
     grader report DIR                      write DIR/report.html: the class at a glance
+    grader release --out DIR               write the student template repository (no solutions)
+    grader classroom lessonNN              one lesson's result for GitHub Classroom's reporter
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ def _lessons(spec: str | None) -> tuple[str, ...]:
         raise JudgeError(str(exc)) from None
 
 
+def _executor(args: argparse.Namespace) -> str:
+    """`--scheduler` alone means Dask; Dask must be installed (it is an optional extra)."""
+    executor = args.executor or ("dask" if args.scheduler else "local")
+    if executor == "local" and args.scheduler:
+        raise JudgeError("--scheduler is only used with --executor dask")
+    if executor == "dask":
+        import importlib.util
+        if importlib.util.find_spec("distributed") is None:
+            raise JudgeError("--executor dask needs dask.distributed: pip install 'torch-course-grader[dask]'")
+    return executor
+
+
 def grade_command(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
     import torch
@@ -40,6 +54,7 @@ def grade_command(args: argparse.Namespace) -> int:
     from grader.runner import DEFAULT_SEED, cuda_available
 
     lessons = _lessons(args.lessons)
+    executor = _executor(args)
     if args.device == "cuda" and not cuda_available():
         raise JudgeError("--device cuda was asked for, but no CUDA device is available")
     data_root = None
@@ -58,13 +73,21 @@ def grade_command(args: argparse.Namespace) -> int:
     options = GradeOptions(
         out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
         call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
-        data_root=data_root, progress=not args.quiet)
+        data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler)
     from grader.judge import sandbox
+    workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
     print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
-          f"{options.jobs} worker(s), seed {options.seed}, devices "
+          f"{workers}, seed {options.seed}, devices "
           f"{'cpu' + (', cuda' if cuda_available() and args.device != 'cpu' else '') if args.device != 'cuda' else 'cuda'}")
     print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]))
-    report = grade_batch(submissions, options)
+    if executor == "dask":
+        from grader.judge.dask_executor import ExecutorError
+        try:
+            report = grade_batch(submissions, options)
+        except ExecutorError as exc:
+            raise JudgeError(str(exc)) from None
+    else:
+        report = grade_batch(submissions, options)
     from grader.results import percent
     for result in sorted(report.graded, key=lambda r: r.student):
         print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
@@ -121,6 +144,31 @@ def report_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def release_command(args: argparse.Namespace) -> int:
+    from grader.release import ReleaseError, release
+    try:
+        report = release(Path(args.out), lessons=_lessons(args.lessons) if args.lessons else None,
+                         catalogue=not args.no_catalogue, git=args.git, force=args.force,
+                         reporter_ref=args.reporter_ref, progress=lambda m: print(m, flush=True))
+    except ReleaseError as exc:
+        raise JudgeError(str(exc)) from None
+    for lesson in report.lessons:
+        print(f"  {lesson.lesson}: {lesson.points:g} points, {lesson.answers} recorded answers, runs replayed "
+              f"identically: {', '.join(f'{k} {v}' for k, v in list(lesson.runs.items())[:2])}, "
+              f"+{max(0, len(lesson.runs) - 2)} catalogued")
+    if report.shared:
+        print(f"  {len(report.shared)} solution line(s) also appear in the grader's own public code (hints, "
+              "probes), e.g. " + "; ".join(report.shared[:3]))
+    print(f"wrote {len(report.files)} files to {report.out} in {report.seconds:.0f} s; "
+          f"release manifest sha256 {report.manifest_digest}")
+    return 0
+
+
+def classroom_command(args: argparse.Namespace) -> int:
+    from grader.classroom import command
+    return command(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grading harness for the PyTorch course.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
@@ -139,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--data", default=None, help="MNIST data folder (default: $GRADER_DATA, then datasets/)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade.add_argument("--quiet", action="store_true", help="no progress line")
+    grade.add_argument("--executor", choices=("local", "dask"), default=None,
+                       help="local: a pool of --jobs workers on this machine (default); "
+                            "dask: the workers of a Dask cluster (see docs/cluster.md)")
+    grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                       help="the Dask scheduler, e.g. tcp://head-node:8786 (implies --executor dask)")
     grade.set_defaults(run=grade_command)
 
     demo = commands.add_parser("demo", help="grade the bundled sample class (a quick tour)")
@@ -156,6 +209,22 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write DIR/report.html for instructors after a batch run")
     report.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
     report.set_defaults(run=report_command)
+
+    released = commands.add_parser("release", help="write the student template repository (no solutions)")
+    released.add_argument("--out", required=True, help="an empty folder for the template")
+    released.add_argument("--lessons", help="e.g. 3,8 (default: every lesson with checks and a solution)")
+    released.add_argument("--no-catalogue", action="store_true",
+                          help="record the reference's answers for the reference and stub runs only")
+    released.add_argument("--git", action="store_true", help="make it a git repository with one commit")
+    released.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    released.add_argument("--reporter-ref", default="v1",
+                          help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
+    released.set_defaults(run=release_command)
+
+    from grader.classroom import add_arguments
+    classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")
+    add_arguments(classroom)
+    classroom.set_defaults(run=classroom_command)
     return parser
 
 

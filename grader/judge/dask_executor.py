@@ -7,8 +7,9 @@ have arrived, exactly as with the embedded pool.
 What a cluster has to provide
   * the same installation of the grader on every worker (the tasks are `grade_job` by
     reference; a worker whose checks differ from the judge's refuses the job);
-  * a shared filesystem: the submissions, the solutions and the data folder are read by the
-    workers at the absolute paths the judge sees (jobs carry `Path`s, not file contents);
+  * a shared filesystem: the submissions, the solutions, the data folder and the judge's
+    temporary folder (unpacked archives, the MNIST view) are read by the workers at the
+    absolute paths the judge sees (jobs carry `Path`s, not file contents);
   * workers with one thread each (`dask worker ADDR --nthreads 1 --nworkers N`): a worker
     process owns one warm zygote, and jobs in that process take turns on it.
 
@@ -17,14 +18,18 @@ confined child per job from it, and the isolation rules are those of the local p
 student's code never runs in the worker process itself. A `WorkerPlugin` closes the zygote
 when the worker shuts down. A worker lost mid-job is replaced by the scheduler re-running the
 task elsewhere (and `retries` covers a job that raised), so each job yields one result, once.
+Jobs, options and results cross processes by pickle: they are the judge's own dataclasses
+(paths, scores, messages), never objects made by student code. See docs/cluster.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import sys
 import threading
+from pathlib import Path
 
 from grader.judge.batch import GradeOptions, Job, checks_fingerprint, grade_job
 
@@ -156,8 +161,12 @@ def run_jobs_on_dask(jobs: list[Job], options: GradeOptions):
             print("grader: some Dask workers run several threads; a worker process grades one job at "
                   "a time (start workers with --nthreads 1 --nworkers N)", file=sys.stderr)
         fingerprint = checks_fingerprint()
+        # What the workers never read is left out, so that a worker's zygote stays warm from
+        # one batch to the next (it is restarted whenever the options it was started with change).
+        worker_options = dataclasses.replace(options, out=Path("/"), jobs=1, force=False, progress=False)
         for job in jobs:
-            future = client.submit(grade_on_worker, job, options, fingerprint, pure=False, retries=RETRIES)
+            future = client.submit(grade_on_worker, job, worker_options, fingerprint, pure=False,
+                                   retries=RETRIES)
             pending[future] = job
         for future in distributed.as_completed(list(pending), loop=client.loop):
             job = pending.pop(future)
