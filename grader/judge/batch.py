@@ -296,7 +296,7 @@ def grade_batch(submissions, options: GradeOptions) -> BatchReport:
     write_atomic(options.out / "gradebook.csv", gradebook_csv(everyone, list(options.lessons)))
     timings = {"wall_s": round(report.seconds, 3), "jobs": len(job_seconds),
                "mean_job_s": round(sum(job_seconds) / len(job_seconds), 4) if job_seconds else 0.0,
-               "workers": options.jobs}
+               "workers": options.jobs if options.executor == "local" else f"dask {options.scheduler or ''}".strip()}
     write_atomic(options.out / "summary.json", json.dumps(
         dict(summary(everyone, timings=timings), skipped=sorted(report.skipped),
              protections=report.protections), indent=2))

@@ -275,4 +275,7 @@ def _wait(pid: int, timeout: float) -> dict:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except (BrokenPipeError, ConnectionResetError):  # the judge went away first: nothing to report to
+        pass
