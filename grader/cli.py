@@ -30,6 +30,24 @@ def _lessons(spec: str | None) -> tuple[str, ...]:
         raise JudgeError(str(exc)) from None
 
 
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    from grader.i18n import LANGUAGES
+    parser.add_argument("--lang", choices=tuple(LANGUAGES), default=None,
+                        help="language of student messages, score tables and feedback "
+                             "(default: $GRADER_LANG, else en)")
+
+
+def _apply_language(args: argparse.Namespace) -> None:
+    from grader.i18n import UnknownLanguage, language, set_language
+    try:
+        if getattr(args, "lang", None):
+            set_language(args.lang)
+            os.environ["GRADER_LANG"] = args.lang   # for the processes a command starts, too
+        language()   # a bad $GRADER_LANG stops here, not in the middle of grading
+    except UnknownLanguage as exc:
+        raise JudgeError(str(exc)) from None
+
+
 def _executor(args: argparse.Namespace) -> str:
     """`--scheduler` alone means Dask; Dask must be installed (it is an optional extra)."""
     executor = args.executor or ("dask" if args.scheduler else "local")
@@ -192,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "dask: the workers of a Dask cluster (see docs/cluster.md)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="the Dask scheduler, e.g. tcp://head-node:8786 (implies --executor dask)")
+    _add_lang(grade)
     grade.set_defaults(run=grade_command)
 
     demo = commands.add_parser("demo", help="grade the bundled sample class (a quick tour)")
@@ -199,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--lessons", help="e.g. 1,3 (default: all eight)")
     demo.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     demo.add_argument("--show", default="grace", help="whose score table to print (default: grace)")
+    _add_lang(demo)
     demo.set_defaults(run=demo_command)
 
     stubs = commands.add_parser("stubs", help="generate the student stubs from the solutions")
@@ -224,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     from grader.classroom import add_arguments
     classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")
     add_arguments(classroom)
+    _add_lang(classroom)
     classroom.set_defaults(run=classroom_command)
     return parser
 
@@ -231,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _apply_language(args)
         return args.run(args)
     except JudgeError as exc:
         print(f"grader: {exc}", file=sys.stderr)

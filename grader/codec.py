@@ -15,6 +15,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from grader.i18n import tr
+
 MAX_DEPTH = 32
 
 _TORCH_DTYPES = {
@@ -43,7 +45,7 @@ class Ref:
     type_name: str
 
     def __repr__(self) -> str:
-        return f"<{self.type_name} in the submission>"
+        return tr("<{type} in the submission>", type=self.type_name)
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +92,7 @@ def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *,
 
 def _encode(value, buffers, make_ref, depth):
     if depth > MAX_DEPTH:
-        raise CodecError("value nested too deeply")
+        raise CodecError(tr("value nested too deeply"))
     if value is None or isinstance(value, (bool, str)):
         return value
     if type(value) is bytes:
@@ -137,7 +139,7 @@ def _encode_tensor(tensor, buffers, make_ref, depth):
     cpu = plain.cpu().contiguous()
     dtype = str(cpu.dtype).removeprefix("torch.")
     if dtype not in _TORCH_DTYPES:
-        raise CodecError(f"unsupported tensor dtype {dtype}")
+        raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=dtype))
     flat = cpu.reshape(-1)
     raw = flat.view(torch.uint8) if cpu.dtype != torch.bool else flat.to(torch.uint8)
     buffers.append(raw.numpy().tobytes() if cpu.numel() else b"")
@@ -165,7 +167,7 @@ def _encode_tensor_snapshot(snap: TensorSnap, buffers):
 
 def _decode(tree, buffers, resolve_ref, as_snapshots, depth):
     if depth > MAX_DEPTH:
-        raise CodecError("value nested too deeply")
+        raise CodecError(tr("value nested too deeply"))
     if tree is None or isinstance(tree, (bool, int, float, str)):
         return tree
     if not isinstance(tree, dict) or len(tree) not in (1, 2):
@@ -192,7 +194,7 @@ def _decode(tree, buffers, resolve_ref, as_snapshots, depth):
         return torch.device(body)
     if kind == "ndarray":
         if body["dtype"] not in _NUMPY_DTYPES:
-            raise CodecError("unsupported array dtype")
+            raise CodecError(tr("unsupported array dtype"))
         return np.frombuffer(buffers[body["buf"]], dtype=body["dtype"]).reshape(body["shape"]).copy()
     if kind == "tensor":
         return _decode_tensor(body, buffers, as_snapshots)

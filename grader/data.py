@@ -23,6 +23,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from grader.i18n import tr
+
 PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
 
 MNIST_FILES: dict[str, str] = {
@@ -81,13 +83,13 @@ def is_verified(path: Path) -> bool:
 def problems_in(raw: Path) -> list[str]:
     """What is wrong with the four files in `raw`; empty when all are present and verified."""
     if not raw.is_dir():
-        return ["the folder does not exist"]
+        return [tr("the folder does not exist")]
     missing = [name for name in MNIST_FILES if not (raw / name).is_file()]
     damaged = [name for name in MNIST_FILES if name not in missing and not is_verified(raw / name)]
     if len(missing) == len(MNIST_FILES):
-        return ["none of the four files are there"]
-    return [f"{name} is missing" for name in missing] + [
-        f"{name} is damaged (its MD5 checksum is wrong)" for name in damaged
+        return [tr("none of the four files are there")]
+    return [tr("{name} is missing", name=name) for name in missing] + [
+        tr("{name} is damaged (its MD5 checksum is wrong)", name=name) for name in damaged
     ]
 
 
@@ -103,10 +105,10 @@ def data_root(explicit: str | Path | None = None, *, allow_download: bool | None
 
     places = []
     if explicit is not None:
-        places.append(("the folder passed in", explicit))
+        places.append((tr("the folder passed in"), explicit))
     if os.environ.get("GRADER_DATA"):
         places.append(("GRADER_DATA", os.environ["GRADER_DATA"]))
-    places.append(("the project's data folder", project_data_dir()))
+    places.append((tr("the project's data folder"), project_data_dir()))
 
     looked = []
     for label, root in places:
@@ -122,7 +124,7 @@ def data_root(explicit: str | Path | None = None, *, allow_download: bool | None
         copy_verified_files(shared, raw_dir(project))
         if not problems_in(raw_dir(project)):
             return project
-    looked.append((f"{shared} (the shared copy)", problems_in(shared)))
+    looked.append((tr("{folder} (the shared copy)", folder=shared), problems_in(shared)))
 
     if not allow_download:
         raise MissingDataset(missing_message(looked))
@@ -132,7 +134,7 @@ def data_root(explicit: str | Path | None = None, *, allow_download: bool | None
         raise MissingDataset(missing_message(looked, download_error=error)) from error
     problems = problems_in(raw_dir(project))
     if problems:
-        looked.append((f"{raw_dir(project)} (after downloading)", problems))
+        looked.append((tr("{folder} (after downloading)", folder=raw_dir(project)), problems))
         raise MissingDataset(missing_message(looked))
     return project
 
@@ -155,17 +157,16 @@ def download_mnist(root: Path) -> None:
 def missing_message(looked: list[tuple[str, list[str]]], download_error: Exception | None = None) -> str:
     where = "; ".join(f"{place}: {', '.join(problems)}" for place, problems in looked)
     if download_error is None:
-        download = "or set GRADER_ALLOW_DOWNLOAD=1 and the grader will download them for you (about 11 MB)."
+        download = tr("or set GRADER_ALLOW_DOWNLOAD=1 and the grader will download them for you (about 11 MB).")
     else:
-        download = f"or try the download again later (it was allowed, but failed with: {download_error})."
-    return (
+        download = tr("or try the download again later (it was allowed, but failed with: {error}).",
+                      error=download_error)
+    return tr(
         "The grader needs the MNIST data set but could not find a complete, undamaged copy. "
-        f"It looked here -- {where}. "
+        "It looked here -- {where}. "
         "This is easy to fix: set GRADER_DATA to a folder whose MNIST/raw/ holds the four files "
-        f"({', '.join(MNIST_FILES)}), "
-        f"or copy those four files into {raw_dir(project_data_dir())}/, "
-        f"{download}"
-    )
+        "({files}), or copy those four files into {folder}/, {download}",
+        where=where, files=", ".join(MNIST_FILES), folder=raw_dir(project_data_dir()), download=download)
 
 
 class atomic_output:

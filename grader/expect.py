@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from grader.codec import Ref, TensorSnap
+from grader.i18n import tr
 
 
 class Wrong(AssertionError):
@@ -24,29 +25,31 @@ class Wrong(AssertionError):
     def message(self) -> str:
         parts = [self.what.rstrip(".") + "."]
         if self.expected is not None:
-            parts.append(f"Expected {self.expected}, got {self.got}.")
+            parts.append(tr("Expected {expected}, got {got}.", expected=self.expected, got=self.got))
         if self.hint:
-            parts.append(f"Hint: {self.hint}")
+            parts.append(tr("Hint: {hint}", hint=self.hint))
         return " ".join(parts)
 
 
 def describe(value: Any) -> str:
     """A short description of a value, for messages."""
     if isinstance(value, TensorSnap):
-        return f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)} on {value.device}"
+        return tr("a {dtype} tensor of shape {shape} on {device}", dtype=str(value.dtype).removeprefix("torch."),
+                  shape=tuple(value.shape), device=value.device)
     if isinstance(value, torch.Tensor):
-        return f"a {str(value.dtype).removeprefix('torch.')} tensor of shape {tuple(value.shape)}"
+        return tr("a {dtype} tensor of shape {shape}", dtype=str(value.dtype).removeprefix("torch."),
+                  shape=tuple(value.shape))
     if isinstance(value, np.ndarray):
-        return f"a {value.dtype} NumPy array of shape {value.shape}"
+        return tr("a {dtype} NumPy array of shape {shape}", dtype=value.dtype, shape=value.shape)
     if isinstance(value, Ref):
-        return f"a {value.type_name}"
+        return tr("a {type}", type=value.type_name)
     if value is None:
         return "None"
     if isinstance(value, (int, float, bool)):
         return repr(value)
     if isinstance(value, (list, tuple, dict)):
-        return f"a {type(value).__name__} of length {len(value)}"
-    return f"a {type(value).__name__}"
+        return tr("a {type} of length {length}", type=type(value).__name__, length=len(value))
+    return tr("a {type}", type=type(value).__name__)
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -74,26 +77,26 @@ def as_tensor(value: Any) -> torch.Tensor:
 
 def is_tensor(got: Any, what: str, hint: str | None = None) -> TensorSnap:
     if not isinstance(got, TensorSnap):
-        raise Wrong(f"{what} should be a torch tensor", "a tensor", describe(got), hint)
+        raise Wrong(tr("{what} should be a torch tensor", what=what), tr("a tensor"), describe(got), hint)
     return got
 
 
 def is_array(got: Any, what: str, hint: str | None = None) -> np.ndarray:
     if not isinstance(got, np.ndarray):
-        raise Wrong(f"{what} should be a NumPy array", "an ndarray", describe(got), hint)
+        raise Wrong(tr("{what} should be a NumPy array", what=what), tr("an ndarray"), describe(got), hint)
     return got
 
 
 def is_instance(got: Any, kinds, what: str, hint: str | None = None):
     if not isinstance(got, kinds):
-        names = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
-        raise Wrong(f"{what} has the wrong type", f"a {names}", describe(got), hint)
+        names = tr(" or ").join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+        raise Wrong(tr("{what} has the wrong type", what=what), tr("a {type}", type=names), describe(got), hint)
     return got
 
 
 def equal(got: Any, expected: Any, what: str, hint: str | None = None) -> None:
     if got != expected:
-        raise Wrong(f"{what} is not right", repr(expected), repr(got), hint)
+        raise Wrong(tr("{what} is not right", what=what), repr(expected), repr(got), hint)
 
 
 def true(condition: bool, what: str, hint: str | None = None) -> None:
@@ -104,7 +107,7 @@ def true(condition: bool, what: str, hint: str | None = None) -> None:
 def same_shape(got, expected, what: str, hint: str | None = None) -> None:
     g, e = tuple(as_tensor(got).shape), tuple(as_tensor(expected).shape)
     if g != e:
-        raise Wrong(f"{what} has the wrong shape", str(e), str(g), hint)
+        raise Wrong(tr("{what} has the wrong shape", what=what), str(e), str(g), hint)
 
 
 def close(got: Any, expected: Any, what: str, hint: str | None = None, *, rtol: float = 1e-5,
@@ -113,30 +116,31 @@ def close(got: Any, expected: Any, what: str, hint: str | None = None, *, rtol: 
     if isinstance(expected, TensorSnap):
         is_tensor(got, what, hint)
         if check_device and got.device != expected.device:
-            raise Wrong(f"{what} is on the wrong device", expected.device, got.device,
-                        hint or "keep results on the device of the inputs (use .to(device) on new tensors)")
+            raise Wrong(tr("{what} is on the wrong device", what=what), expected.device, got.device,
+                        hint or tr("keep results on the device of the inputs (use .to(device) on new tensors)"))
     elif isinstance(expected, np.ndarray):
         is_array(got, what, hint)
     elif isinstance(expected, (int, float)) and not isinstance(expected, bool):
         if not isinstance(got, (int, float)) or isinstance(got, bool):
-            raise Wrong(f"{what} should be a Python number", "a float", describe(got),
-                        hint or "use .item() to turn a one-element tensor into a Python number")
+            raise Wrong(tr("{what} should be a Python number", what=what), tr("a float"), describe(got),
+                        hint or tr("use .item() to turn a one-element tensor into a Python number"))
         if math.isnan(got) and not math.isnan(expected):
-            raise Wrong(f"{what} is NaN", short(expected), "nan", hint)
+            raise Wrong(tr("{what} is NaN", what=what), short(expected), "nan", hint)
         if not math.isclose(got, expected, rel_tol=rtol, abs_tol=atol):
-            raise Wrong(f"{what} is not right", short(expected), short(got), hint)
+            raise Wrong(tr("{what} is not right", what=what), short(expected), short(got), hint)
         return
     g, e = as_tensor(got), as_tensor(expected)
     if tuple(g.shape) != tuple(e.shape):
-        raise Wrong(f"{what} has the wrong shape", str(tuple(e.shape)), str(tuple(g.shape)), hint)
+        raise Wrong(tr("{what} has the wrong shape", what=what), str(tuple(e.shape)), str(tuple(g.shape)), hint)
     if check_dtype and g.dtype != e.dtype:
-        raise Wrong(f"{what} has the wrong dtype", str(e.dtype).removeprefix("torch."),
+        raise Wrong(tr("{what} has the wrong dtype", what=what), str(e.dtype).removeprefix("torch."),
                     str(g.dtype).removeprefix("torch."), hint)
     if g.is_floating_point() and torch.isnan(g).any() and not torch.isnan(e).any():
-        raise Wrong(f"{what} contains NaN", short(e), short(g), hint or "look for a division by zero or a huge learning rate")
+        raise Wrong(tr("{what} contains NaN", what=what), short(e), short(g),
+                    hint or tr("look for a division by zero or a huge learning rate"))
     if g.dtype == torch.bool or not (g.is_floating_point() or e.is_floating_point()):
         ok = torch.equal(g, e)
     else:
         ok = torch.allclose(g.to(torch.float64), e.to(torch.float64), rtol=rtol, atol=atol, equal_nan=True)
     if not ok:
-        raise Wrong(f"{what} has the wrong values", short(e), short(g), hint)
+        raise Wrong(tr("{what} has the wrong values", what=what), short(e), short(g), hint)

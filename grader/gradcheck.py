@@ -12,8 +12,12 @@ import torch
 
 from grader.expect import Wrong, as_tensor, short
 from grader.handle import Handle
+from grader.i18n import N_, tr, tr_marked
 
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
+
+# why the `jacobian` probe found no gradients (the probe reports the code, the judge words it)
+REASONS = {"not_tensor": N_("returned {type}, not a tensor"), "no_grad": N_("the output does not require grad")}
 
 
 def _output(value, output_index):
@@ -26,9 +30,11 @@ def gradcheck(handle: Handle, name: str, inputs: list[torch.Tensor], *, what: st
     inputs = [x.detach().to(torch.float64) for x in inputs]
     facts = handle.probe("jacobian", name, inputs, output_index)
     if facts["jacobians"] is None:
-        raise Wrong(f"{what}: gradients cannot flow back to the inputs ({facts['reason']})",
-                    hint="build the result from the inputs with torch operations, without .item(), "
-                         ".numpy() or .detach()")
+        reason = facts.get("reason")
+        reason = tr_marked(REASONS[reason], type=facts.get("type")) if reason in REASONS else str(reason)
+        raise Wrong(tr("{what}: gradients cannot flow back to the inputs ({reason})", what=what, reason=reason),
+                    hint=tr("build the result from the inputs with torch operations, without .item(), "
+                            ".numpy() or .detach()"))
     perturbed = []
     for k, x in enumerate(inputs):
         for j in range(x.numel()):
@@ -45,7 +51,7 @@ def gradcheck(handle: Handle, name: str, inputs: list[torch.Tensor], *, what: st
             index += 2
             if not torch.allclose(analytic[:, j], numeric, atol=atol, rtol=rtol):
                 raise Wrong(
-                    f"{what}: the gradient with respect to argument {k} (element {j}) does not match "
-                    "central differences",
+                    tr("{what}: the gradient with respect to argument {k} (element {j}) does not match "
+                       "central differences", what=what, k=k, j=j),
                     expected=short(numeric), got=short(analytic[:, j]),
-                    hint="the backward pass must follow the same formula as the forward pass")
+                    hint=tr("the backward pass must follow the same formula as the forward pass"))

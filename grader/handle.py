@@ -15,6 +15,7 @@ from typing import Any
 
 from grader import codec
 from grader.codec import Ref, TensorSnap
+from grader.i18n import tr
 from grader.session import Session, answer
 
 __all__ = ["Handle", "LocalHandle", "Ref", "TensorSnap", "SubmissionError", "NotStarted",
@@ -56,20 +57,23 @@ class NoAnswer(SubmissionError):
 
 def error_from_reply(error: dict, filename: str) -> SubmissionError:
     kind = error.get("kind")
-    where = f" (at {error['where']})" if error.get("where") else ""
+    where = tr(" (at {where})", where=error["where"]) if error.get("where") else ""
     if kind == "missing":
-        return MissingName(
-            f"{filename} has no `{error['name']}`. Keep the name and signature from the stub.")
+        return MissingName(tr("{filename} has no `{name}`. Keep the name and signature from the stub.",
+                              filename=filename, name=error["name"]))
     if kind == "import":
-        return ImportFailed(
-            f"{filename} could not be imported: {error['type']}: {error['message']}{where}. "
-            "Fix this first; no TODO can be graded until the file imports.")
+        return ImportFailed(tr("{filename} could not be imported: {error}{where}. "
+                               "Fix this first; no TODO can be graded until the file imports.",
+                               filename=filename, error=f"{error['type']}: {error['message']}", where=where))
     if kind == "raised" and error.get("not_started"):
         todo = error.get("todo")
-        return NotStarted(f"TODO {todo} is not started yet." if todo else "This TODO is not started yet.")
+        return NotStarted(tr("TODO {todo} is not started yet.", todo=todo) if todo
+                          else tr("This TODO is not started yet."))
     if kind == "raised":
-        return StudentException(f"Your code raised {error['type']}: {error['message']}{where}")
-    return SubmissionError(f"The result could not be read: {error.get('message', 'unknown problem')}")
+        return StudentException(tr("Your code raised {error}{where}", error=f"{error['type']}: {error['message']}",
+                                   where=where))
+    return SubmissionError(tr("The result could not be read: {problem}",
+                              problem=error.get("message") or tr("unknown problem")))
 
 
 class Handle:

@@ -16,6 +16,8 @@ import pytest
 
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
+LANGUAGE_KEY = pytest.StashKey[object]()       # the language selection to restore at the end
+NOT_STARTED = ("grader_status", "not_started")   # user property of a check whose TODO is not started
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -29,6 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("grader_device", "default for --device", default=None)
     parser.addini("grader_seed", "default for --grader-seed", default=None)
     parser.addini("grader_solutions", "default for --solutions", default=None)
+    group.addoption("--lang", dest="grader_lang", default=None,
+                    help="language of messages and the score table: en (default) or vi; also $GRADER_LANG")
+    parser.addini("grader_lang", "default for --lang", default=None)
 
 
 def _setting(config: pytest.Config, name: str):
@@ -38,7 +43,21 @@ def _setting(config: pytest.Config, name: str):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = []
+    from grader.i18n import UnknownLanguage, language, set_language
+    try:
+        lang = _setting(config, "grader_lang")
+        if lang:
+            config.stash[LANGUAGE_KEY] = set_language(lang)
+        language()
+    except UnknownLanguage as exc:
+        raise pytest.UsageError(f"{exc} (from --lang, grader_lang in pytest.ini, or $GRADER_LANG)") from None
     config.addinivalue_line("markers", "grader_check(check_id): a graded check of the course grader")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if LANGUAGE_KEY in config.stash:
+        from grader.i18n import set_language
+        set_language(config.stash[LANGUAGE_KEY])
 
 
 def _base_seed(config: pytest.Config) -> int:
@@ -53,10 +72,11 @@ def _base_seed(config: pytest.Config) -> int:
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
         return None
+    from grader.i18n import tr
     from grader.runner import devices_for, cuda_available
     devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
-    return [f"grader: seed {_base_seed(config)}, devices {', '.join(devices)}, hypothesis derandomized, "
-            f"torch threads {os.environ.get('GRADER_THREADS', '1')}"]
+    return [tr("grader: seed {seed}, devices {devices}, hypothesis derandomized, torch threads {threads}",
+               seed=_base_seed(config), devices=", ".join(devices), threads=os.environ.get("GRADER_THREADS", "1"))]
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent):
@@ -66,11 +86,12 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
     return None
 
 
-def _solutions_dir(config: pytest.Config) -> Path:
+def _solutions_dir(config: pytest.Config) -> tuple[Path, bool]:
+    """The solutions folder, and whether it was named explicitly (then it must hold the lesson)."""
     explicit = _setting(config, "grader_solutions") or os.environ.get("GRADER_SOLUTIONS")
     if explicit:
-        return Path(explicit)
-    return Path(__file__).resolve().parent.parent / "solutions"
+        return Path(explicit), True
+    return Path(__file__).resolve().parent.parent / "solutions", False
 
 
 class LessonFile(pytest.File):
@@ -84,10 +105,14 @@ class LessonFile(pytest.File):
         torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
         lesson = load_lesson(self.path.parent.name)
         submission = LocalHandle(self.path.parent / lesson.filename)
-        reference_path = _solutions_dir(self.config) / lesson.id / lesson.filename
-        if not reference_path.exists():
-            raise self.CollectError(f"the reference for {lesson.id} is missing at {reference_path}")
-        reference = LocalHandle(reference_path)
+        # the live reference when solutions/ has the lesson; in a released student repository (no
+        # solutions/) the reference's answers recorded at release (grader/recorded.py)
+        from grader.recorded import reference_for
+        solutions, explicit = _solutions_dir(self.config)
+        try:
+            reference, lesson, _ = reference_for(lesson, solutions, explicit=explicit)
+        except FileNotFoundError as exc:
+            raise self.CollectError(str(exc)) from None
         devices = devices_for(_setting(self.config, "grader_device"))
         for check, device in planned_runs(lesson, devices):
             name = f"{check.name}[{device}]" if device else check.name
@@ -115,7 +140,9 @@ class CheckItem(pytest.Item):
         if self.result.status == "skipped":
             pytest.skip(self.result.message)
         if self.result.status == "not_started":
-            pytest.skip(f"not started: {self.result.message}")
+            from grader.i18n import tr
+            self.user_properties.append(NOT_STARTED)   # travels with the report (whatever the language)
+            pytest.skip(tr("not started: {message}", message=self.result.message))
         if self.result.status != "passed":
             raise CheckFailed(self.result)
 
@@ -131,8 +158,9 @@ class CheckItem(pytest.Item):
 
 
 def pytest_report_teststatus(report, config):
-    if report.when == "call" and report.skipped and "not started:" in str(report.longrepr):
-        return "not started", "n", "NOT STARTED"
+    if report.when == "call" and report.skipped and NOT_STARTED in report.user_properties:
+        from grader.i18n import tr
+        return tr("not started"), "n", tr("NOT STARTED")
     return None
 
 
@@ -141,13 +169,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not collected:
         return
     from grader.checks import load_lesson
+    from grader.i18n import tr
     from grader.results import LessonResult
     from grader.writers.console import render_lesson
 
     by_lesson: dict[str, list] = {}
     for check, result in collected:
         by_lesson.setdefault(check.lesson, []).append(result)
-    terminalreporter.section("score", sep="=")
+    terminalreporter.section(tr("score"), sep="=")
     for lesson_id, results in by_lesson.items():
         lesson = load_lesson(lesson_id)
         terminalreporter.write_line(render_lesson(LessonResult(lesson_id, lesson.title, tuple(results)),

@@ -12,6 +12,7 @@ import torch
 
 from grader.expect import Wrong
 from grader.handle import Handle, NotStarted, SubmissionError
+from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
 from grader.results import CheckResult, LessonResult
 from grader.session import seed_everything
@@ -46,7 +47,7 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
                            message, detail, round(time.perf_counter() - started, 4) if started else 0.0)
 
     if device == "cuda" and not cuda_available():
-        return result("skipped", "no CUDA device here; the CPU run decides the points")
+        return result("skipped", tr("no CUDA device here; the CPU run decides the points"))
     started = time.perf_counter()
     trial_seed = check_seed(seed, check, device)
     seed_everything(trial_seed)
@@ -62,8 +63,8 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     except SubmissionError as exc:
         return result("failed", exc.message, exc.detail or "", started=started)
     except Exception as exc:  # the checker itself broke: not the student's fault
-        return result("error", f"The grader could not finish this check ({type(exc).__name__}). "
-                      "This is not your fault; tell your instructor.",
+        return result("error", tr("The grader could not finish this check ({error}). "
+                                  "This is not your fault; tell your instructor.", error=type(exc).__name__),
                       traceback.format_exc(), started=started)
     return result("passed", started=started)
 

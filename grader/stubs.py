@@ -113,13 +113,16 @@ def lesson_files(solutions: Path) -> list[Path]:
 
 
 def expected_stubs(solutions: Path, exercises: Path) -> dict[Path, str]:
-    """What exercises/ must contain, generated from solutions/."""
+    """What exercises/ must contain, generated from solutions/: the stubs, the test files, and each
+    lesson's notebooks (grader/lesson_notebooks.py)."""
+    from grader.lesson_notebooks import expected_notebooks
     out = {}
     for path in lesson_files(solutions):
         lesson = path.parent.name
         out[exercises / lesson / f"test_{lesson}.py"] = STUDENT_TESTS.format(lesson=lesson)
         out[exercises / lesson / path.name] = make_stub(path.read_text(encoding="utf-8"), lesson,
                                                         str(path.relative_to(solutions.parent)))
+    out.update(expected_notebooks(solutions, exercises))
     return out
 
 

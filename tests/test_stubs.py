@@ -15,6 +15,8 @@ def test_committed_stubs_match_the_generator():
 def test_every_stub_imports_cleanly_and_keeps_no_markers():
     for path, text in expected_stubs(SOLUTIONS, EXERCISES).items():
         assert "BEGIN TODO" not in text and "END TODO" not in text, path
+        if path.suffix != ".py":
+            continue   # the lesson notebooks: tests/test_notebooks.py runs them
         spec = importlib.util.spec_from_file_location(f"stub_{path.stem}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

@@ -6,15 +6,16 @@ import torch
 import grader.probes.lesson02  # noqa: F401  (registers the lesson 2 probes for in-process handles)
 from grader import expect, strategies
 from grader.gradcheck import gradcheck
+from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson02", "autograd_basics", "Autograd",
+lesson = Lesson("lesson02", "autograd_basics", N_("Autograd"),
                 todos=("chain", "vector_backward", "detached", "without_grad", "freeze_", "grads_per_epoch"))
 
 
 def _pair(got, what: str):
-    expect.is_instance(got, (tuple, list), what, hint="return both results: return y, z.mean()")
-    expect.equal(len(got), 2, f"the number of items returned by {what}")
+    expect.is_instance(got, (tuple, list), what, hint=tr("return both results: {code}", code="return y, z.mean()"))
+    expect.equal(len(got), 2, tr("the number of items returned by {what}", what=what))
     return got
 
 
@@ -30,13 +31,13 @@ def chain_values(t: Trial):
     """y = x + 2 and the mean of z = y * 3 + 3, for x of several shapes."""
     def one(x):
         x = x.to(t.device).requires_grad_(True)
-        what = f"chain(x) for x of shape {tuple(x.shape)}"
+        what = tr("{call} for x of shape {shape}", call="chain(x)", shape=tuple(x.shape))
         expected, got = t.ref.call("chain", x), _pair(t.sub.call("chain", x), what)
-        expect.close(got[0], expected[0], f"y from {what}", hint="y = x + 2")
-        expect.is_tensor(got[1], f"z.mean() from {what}",
-                         hint="return the tensor z.mean(); .item() would cut it off from the graph")
-        expect.close(got[1], expected[1], f"z.mean() from {what}",
-                     hint="z = y * 3 + 3, then its mean over all elements (not the sum)", rtol=1e-5, atol=1e-5)
+        expect.close(got[0], expected[0], tr("{name} from {what}", name="y", what=what), hint="y = x + 2")
+        expect.is_tensor(got[1], tr("{name} from {what}", name="z.mean()", what=what),
+                         hint=tr("return the tensor z.mean(); .item() would cut it off from the graph"))
+        expect.close(got[1], expected[1], tr("{name} from {what}", name="z.mean()", what=what),
+                     hint=tr("z = y * 3 + 3, then its mean over all elements (not the sum)"), rtol=1e-5, atol=1e-5)
     strategies.for_all(strategies.tensors(), one, max_examples=10)
 
 
@@ -46,11 +47,12 @@ def chain_records_the_graph(t: Trial):
     x = t.tensor([1.0, -2.0, 0.5], requires_grad=True)
     y, mean = _pair(t.sub.call("chain", x), "chain(x)")
     for name, value in (("y", y), ("z.mean()", mean)):
-        value = expect.is_tensor(value, f"{name} from chain(x)", hint="keep the results as tensors")
+        value = expect.is_tensor(value, tr("{name} from {what}", name=name, what="chain(x)"),
+                                 hint=tr("keep the results as tensors"))
         expect.true(value.grad_fn is not None and value.requires_grad,
-                    f"{name} from chain(x) has no grad_fn, so no gradient can flow back to x",
-                    hint="compute it from x with tensor operations; .detach(), .item(), .numpy() or "
-                         "torch.no_grad() break the graph")
+                    tr("{name} from chain(x) has no grad_fn, so no gradient can flow back to x", name=name),
+                    hint=tr("compute it from x with tensor operations; .detach(), .item(), .numpy() or "
+                            "torch.no_grad() break the graph"))
 
 
 @lesson.check("chain", points=1)
@@ -58,8 +60,8 @@ def chain_gradients(t: Trial):
     """Gradients of y and of z.mean() (float64 gradcheck)."""
     x = t.randn(2, 3, dtype=torch.float64)
     _pair(t.sub.call("chain", x), "chain(x)")
-    gradcheck(t.sub, "chain", [x], what="y from chain(x)", output_index=0)
-    gradcheck(t.sub, "chain", [x], what="z.mean() from chain(x)", output_index=1)
+    gradcheck(t.sub, "chain", [x], what=tr("{name} from {what}", name="y", what="chain(x)"), output_index=0)
+    gradcheck(t.sub, "chain", [x], what=tr("{name} from {what}", name="z.mean()", what="chain(x)"), output_index=1)
 
 
 # --- vector_backward -------------------------------------------------------------------------
@@ -70,11 +72,11 @@ def vector_backward_values(t: Trial):
     def one(pair):
         x, v = (p.to(t.device) for p in pair)
         x.requires_grad_(True)
-        what = f"vector_backward(x, v) for shape {tuple(x.shape)}"
+        what = tr("{call} for shape {shape}", call="vector_backward(x, v)", shape=tuple(x.shape))
         expected, got = t.ref.call("vector_backward", x, v), t.sub.call("vector_backward", x, v)
         expect.close(got, expected, what,
-                     hint="y = x * 2 and then ten more doublings make y = 2**11 * x; y.backward(v) "
-                          "(not y.sum().backward()) gives v * 2**11", rtol=1e-5, atol=1e-3)
+                     hint=tr("y = x * 2 and then ten more doublings make y = 2**11 * x; y.backward(v) "
+                             "(not y.sum().backward()) gives v * 2**11"), rtol=1e-5, atol=1e-3)
     strategies.for_all(strategies.same_shape_pair(), one, max_examples=8)
 
 
@@ -88,9 +90,10 @@ def vector_backward_fills_x_grad(t: Trial):
     x_sub = _leaf(t.sub, x)
     t.sub.call("vector_backward", x_sub, v)
     grad = t.sub.fetch(x_sub).grad
-    expect.true(grad is not None, "after vector_backward(x, v), x.grad is None",
-                hint="call y.backward(v) on the y built from x; backward fills x.grad")
-    expect.close(grad, expected, "x.grad after vector_backward(x, v)", hint="y.backward(v), once")
+    expect.true(grad is not None, tr("after vector_backward(x, v), x.grad is None"),
+                hint=tr("call y.backward(v) on the y built from x; backward fills x.grad"))
+    expect.close(grad, expected, tr("{name} after {call}", name="x.grad", call="vector_backward(x, v)"),
+                 hint=tr("y.backward(v), once"))
 
 
 # --- detached, without_grad, freeze_ ---------------------------------------------------------
@@ -101,12 +104,13 @@ def detached_values_without_grad(t: Trial):
     """detached(a) has a's values and does not require grad."""
     def one(a):
         a = a.to(t.device).requires_grad_(True)
-        what = f"detached(a) for a of shape {tuple(a.shape)}"
+        what = tr("{call} for a of shape {shape}", call="detached(a)", shape=tuple(a.shape))
         got = expect.is_tensor(t.sub.call("detached", a), what, hint="return a.detach()")
-        expect.equal(got.device, str(a.device), f"the device of {what}", hint="a.detach() stays on a's device")
-        expect.close(got.value, a.detach().cpu(), what, hint="the values must stay those of a")
-        expect.true(not got.requires_grad and got.grad_fn is None, f"{what} still requires grad",
-                    hint="a.detach() returns a tensor cut off from the graph")
+        expect.equal(got.device, str(a.device), tr("the device of {what}", what=what),
+                     hint=tr("a.detach() stays on a's device"))
+        expect.close(got.value, a.detach().cpu(), what, hint=tr("the values must stay those of a"))
+        expect.true(not got.requires_grad and got.grad_fn is None, tr("{what} still requires grad", what=what),
+                    hint=tr("a.detach() returns a tensor cut off from the graph"))
     strategies.for_all(strategies.tensors(), one, max_examples=6)
 
 
@@ -117,10 +121,10 @@ def detached_leaves_a_alone(t: Trial):
     a_sub = _leaf(t.sub, a)
     t.sub.call("detached", a_sub)
     after = t.sub.fetch(a_sub)
-    expect.true(after.requires_grad, "after detached(a), a itself no longer requires grad",
-                hint="do not change a (a.requires_grad_(False) or a.detach_() act in place); "
-                     "return a new tensor with a.detach()")
-    expect.close(after.value, a.detach().cpu(), "a after detached(a)")
+    expect.true(after.requires_grad, tr("after detached(a), a itself no longer requires grad"),
+                hint=tr("do not change a (a.requires_grad_(False) or a.detach_() act in place); "
+                        "return a new tensor with a.detach()"))
+    expect.close(after.value, a.detach().cpu(), tr("{name} after {call}", name="a", call="detached(a)"))
 
 
 def _without_grad(handle, function: str, a: torch.Tensor) -> dict:
@@ -135,7 +139,8 @@ def without_grad_values(t: Trial):
                             ("times_trainable_weight", "lambda a: a * w")):
         expected = _without_grad(t.ref, function, a)["out"]
         got = _without_grad(t.sub, function, a)["out"]
-        expect.close(got, expected, f"without_grad(f, a) with f = {shown}", hint="return f(a)")
+        expect.close(got, expected, tr("{call} with f = {f}", call="without_grad(f, a)", f=shown),
+                     hint="return f(a)")
 
 
 @lesson.check("without_grad", points=1, per_device=True)
@@ -143,12 +148,13 @@ def without_grad_builds_no_graph(t: Trial):
     """The result neither requires grad nor has a grad_fn, even when f uses a trainable weight."""
     a = t.randn(3).requires_grad_(True)
     for function, shown in (("double", "lambda a: a * 2"), ("times_trainable_weight",
-                                                            "lambda a: a * w, where w requires grad")):
-        got = expect.is_tensor(_without_grad(t.sub, function, a)["out"], f"without_grad(f, a) with f = {shown}")
+                                                            N_("lambda a: a * w, where w requires grad"))):
+        what = tr("{call} with f = {f}", call="without_grad(f, a)", f=tr_marked(shown))
+        got = expect.is_tensor(_without_grad(t.sub, function, a)["out"], what)
         expect.true(not got.requires_grad and got.grad_fn is None,
-                    f"without_grad(f, a) with f = {shown} requires grad (grad_fn {got.grad_fn})",
-                    hint="call f inside `with torch.no_grad():`; detaching only the input a does not "
-                         "stop f from recording its own weights")
+                    tr("{what} requires grad (grad_fn {grad_fn})", what=what, grad_fn=got.grad_fn),
+                    hint=tr("call f inside `with torch.no_grad():`; detaching only the input a does not "
+                            "stop f from recording its own weights"))
 
 
 @lesson.check("without_grad", points=1)
@@ -158,12 +164,12 @@ def without_grad_turns_tracking_off(t: Trial):
     facts = _without_grad(t.sub, "grad_mode", a)
     got = expect.is_tensor(facts["out"], "without_grad(f, a)")
     expect.true(bool((got.value == 0).all()),
-                "f ran with gradient tracking on (torch.is_grad_enabled() was True inside f)",
-                hint="detaching the result afterwards is too late: run f itself inside `with torch.no_grad():`")
+                tr("f ran with gradient tracking on (torch.is_grad_enabled() was True inside f)"),
+                hint=tr("detaching the result afterwards is too late: run f itself inside `with torch.no_grad():`"))
     expect.true(facts["grad_enabled_after"],
-                "gradient tracking was still off after without_grad returned",
-                hint="use the context manager `with torch.no_grad():`, which switches tracking back on "
-                     "at the end of the block; torch.set_grad_enabled(False) alone stays off")
+                tr("gradient tracking was still off after without_grad returned"),
+                hint=tr("use the context manager `with torch.no_grad():`, which switches tracking back on "
+                        "at the end of the block; torch.set_grad_enabled(False) alone stays off"))
 
 
 @lesson.check("freeze_", points=1, per_device=True)
@@ -173,9 +179,9 @@ def freeze_acts_in_place(t: Trial):
     a_sub = _leaf(t.sub, a)
     t.sub.call("freeze_", a_sub)
     after = t.sub.fetch(a_sub)
-    expect.true(not after.requires_grad, "after freeze_(a), a still requires grad",
-                hint="change a itself: a.requires_grad_(False); a.detach() would make a new tensor")
-    expect.close(after.value, a.detach().cpu(), "the values of a after freeze_(a)")
+    expect.true(not after.requires_grad, tr("after freeze_(a), a still requires grad"),
+                hint=tr("change a itself: a.requires_grad_(False); a.detach() would make a new tensor"))
+    expect.close(after.value, a.detach().cpu(), tr("the values of a after freeze_(a)"))
 
 
 @lesson.check("freeze_", points=1, per_device=True)
@@ -184,8 +190,9 @@ def freeze_returns_a(t: Trial):
     a_sub = _leaf(t.sub, t.tensor([[1.0, 2.0]]))
     out = t.sub.call("freeze_", a_sub, keep=True)
     expect.true(t.sub.probe("l02_same_object", a_sub, out),
-                f"freeze_(a) returned {out.type_name if out.type_name != 'Tensor' else 'a different tensor'}, "
-                "not a itself", hint="end with `return a`")
+                tr("freeze_(a) returned {what}, not a itself",
+                   what=out.type_name if out.type_name != "Tensor" else tr("a different tensor")),
+                hint=tr("end with {code}", code="`return a`"))
 
 
 # --- grads_per_epoch -------------------------------------------------------------------------
@@ -197,38 +204,42 @@ def _run_epochs(handle, weights: torch.Tensor, epochs: int, reset: bool):
 
 
 def _grads(got, epochs: int, what: str) -> list:
-    expect.is_instance(got, (list, tuple), what, hint="collect one gradient per epoch in a list and return it")
-    expect.equal(len(got), epochs, f"the number of gradients returned by {what}", hint="one per epoch")
+    expect.is_instance(got, (list, tuple), what, hint=tr("collect one gradient per epoch in a list and return it"))
+    expect.equal(len(got), epochs, tr("the number of gradients returned by {what}", what=what),
+                 hint=tr("one per epoch"))
     return got
 
 
 def _compare_grads(t: Trial, reset: bool, hint: str):
     for shape, epochs in (((4,), 3), ((2, 3), 4), ((1,), 5)):
         weights = t.randn(*shape).requires_grad_(True)
-        what = f"grads_per_epoch(weights, {epochs}, reset={reset}) for weights of shape {shape}"
+        what = tr("{call} for weights of shape {shape}", call=f"grads_per_epoch(weights, {epochs}, reset={reset})",
+                  shape=shape)
         expected, ref_w = _run_epochs(t.ref, weights, epochs, reset)
         got, w = _run_epochs(t.sub, weights, epochs, reset)
         got = _grads(got, epochs, what)
         for epoch, (g, e) in enumerate(zip(got, expected), start=1):
-            expect.close(g, e, f"the gradient recorded at epoch {epoch} of {what}", hint=hint)
+            expect.close(g, e, tr("the gradient recorded at epoch {epoch} of {what}", epoch=epoch, what=what),
+                         hint=hint)
         yield w, ref_w
 
 
 @lesson.check("grads_per_epoch", points=1, per_device=True)
 def grads_per_epoch_with_reset(t: Trial):
     """With reset=True every epoch records the same fresh gradient, and .grad ends zeroed (or None)."""
-    for w, _ in _compare_grads(t, True, hint="record weights.grad.clone(): the .grad tensor itself is "
-                                             "zeroed later; zero it after the update when reset is True"):
+    for w, _ in _compare_grads(t, True, hint=tr("record weights.grad.clone(): the .grad tensor itself is "
+                                                "zeroed later; zero it after the update when reset is True")):
         if w.grad is not None:
-            expect.close(w.grad.value, torch.zeros_like(w.grad.value), "weights.grad after the last epoch "
-                         "with reset=True", hint="weights.grad.zero_() (or weights.grad = None) after the update")
+            expect.close(w.grad.value, torch.zeros_like(w.grad.value),
+                         tr("weights.grad after the last epoch with reset=True"),
+                         hint=tr("weights.grad.zero_() (or weights.grad = None) after the update"))
 
 
 @lesson.check("grads_per_epoch", points=1, per_device=True)
 def grads_per_epoch_accumulates(t: Trial):
     """With reset=False each backward adds onto the previous gradient."""
-    list(_compare_grads(t, False, hint="without the reset, backward adds to weights.grad: 5, 10, 15, ...; "
-                                       "record a copy (weights.grad.clone()) each epoch"))
+    list(_compare_grads(t, False, hint=tr("without the reset, backward adds to weights.grad: 5, 10, 15, ...; "
+                                          "record a copy (weights.grad.clone()) each epoch")))
 
 
 @lesson.check("grads_per_epoch", points=1, per_device=True)
@@ -238,11 +249,12 @@ def grads_per_epoch_updates_weights_in_place(t: Trial):
         weights = t.randn(3).requires_grad_(True)
         _, ref_w = _run_epochs(t.ref, weights, 3, reset)
         got, w = _run_epochs(t.sub, weights, 3, reset)
-        what = f"the weights after grads_per_epoch(weights, 3, reset={reset})"
+        what = tr("the weights after {call}", call=f"grads_per_epoch(weights, 3, reset={reset})")
         expect.true(w.requires_grad and w.is_leaf,
-                    f"{what} are no longer a leaf tensor that requires grad",
-                    hint="update in place under `with torch.no_grad():` (weights -= ...)")
-        expect.true(not torch.equal(w.value, weights.detach().cpu()), f"{what} did not change",
-                    hint="update the tensor you were given in place: weights -= 0.001 * weights.grad; "
-                         "`weights = weights - ...` only rebinds a local name")
-        expect.close(w.value, ref_w.value, what, hint="the update is weights -= 0.001 * weights.grad, every epoch")
+                    tr("{what} are no longer a leaf tensor that requires grad", what=what),
+                    hint=tr("update in place under `with torch.no_grad():` (weights -= ...)"))
+        expect.true(not torch.equal(w.value, weights.detach().cpu()), tr("{what} did not change", what=what),
+                    hint=tr("update the tensor you were given in place: weights -= 0.001 * weights.grad; "
+                            "`weights = weights - ...` only rebinds a local name"))
+        expect.close(w.value, ref_w.value, what,
+                     hint=tr("the update is weights -= 0.001 * weights.grad, every epoch"))

@@ -4,9 +4,10 @@ import torch
 
 from grader import expect, strategies
 from grader.gradcheck import gradcheck
+from grader.i18n import N_, tr
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson03", "backprop", "Backpropagation",
+lesson = Lesson("lesson03", "backprop", N_("Backpropagation"),
                 todos=("forward", "squared_error", "backprop_step"))
 
 
@@ -17,8 +18,9 @@ def forward_matches_reference(t: Trial):
         x, w = example
         x, w = x.to(t.device), torch.tensor(w, device=t.device)
         expected, got = t.ref.call("forward", x, w), t.sub.call("forward", x, w)
-        expect.close(got, expected, f"forward(x, w) for x of shape {tuple(x.shape)} and w = {w.item():.3g}",
-                     hint="the prediction is the input times the weight: x * w")
+        expect.close(got, expected, tr("forward(x, w) for x of shape {shape} and w = {w:.3g}", shape=tuple(x.shape),
+                                       w=w.item()),
+                     hint=tr("the prediction is the input times the weight: x * w"))
     strategies.for_all(strategies.tensors().flatmap(
         lambda x: strategies.floats().map(lambda w: (x, w))), one)
 
@@ -36,8 +38,8 @@ def squared_error_matches_reference(t: Trial):
     def one(pair):
         y_pred, y = (v.to(t.device) for v in pair)
         expected, got = t.ref.call("squared_error", y_pred, y), t.sub.call("squared_error", y_pred, y)
-        expect.close(got, expected, f"squared_error for tensors of shape {tuple(y.shape)}",
-                     hint="square the difference element by element: (y_pred - y) ** 2; do not sum or average here")
+        expect.close(got, expected, tr("squared_error for tensors of shape {shape}", shape=tuple(y.shape)),
+                     hint=tr("square the difference element by element: (y_pred - y) ** 2; do not sum or average here"))
     strategies.for_all(strategies.same_shape_pair(), one)
 
 
@@ -63,8 +65,8 @@ def backprop_step_returns_loss(t: Trial):
     """backprop_step returns the loss before the update, as a Python float."""
     x, y = t.tensor([1.0, 2.0, 3.0]), t.tensor([2.0, 4.0, 6.0])
     (ref_losses, _), (losses, _) = _step_both(t, x, y, 1.0, 0.01, 1)
-    expect.close(losses[0], ref_losses[0], "the loss returned by backprop_step",
-                 hint="sum the squared errors, then return loss.item()")
+    expect.close(losses[0], ref_losses[0], tr("the loss returned by backprop_step"),
+                 hint=tr("sum the squared errors, then return loss.item()"))
 
 
 @lesson.check("backprop_step", points=2, per_device=True)
@@ -73,9 +75,9 @@ def backprop_step_updates_w_in_place(t: Trial):
     x, y = t.tensor([1.0, 2.0, 3.0, 4.0]), t.tensor([2.0, 4.0, 6.0, 8.0])
     (_, ref_w), (_, w) = _step_both(t, x, y, 1.0, 0.01, 1)
     expect.true(not torch.equal(w.value, torch.tensor(1.0)) or torch.equal(ref_w.value, torch.tensor(1.0)),
-                "w did not change after backprop_step",
-                hint="update the tensor you were given in place (w -= ...); `w = w - ...` only rebinds a local name")
-    expect.close(w, ref_w, "w after one step", hint="the update is w -= learning_rate * w.grad")
+                tr("w did not change after backprop_step"),
+                hint=tr("update the tensor you were given in place (w -= ...); `w = w - ...` only rebinds a local name"))
+    expect.close(w, ref_w, tr("w after one step"), hint=tr("the update is w -= learning_rate * w.grad"))
 
 
 @lesson.check("backprop_step", points=1, per_device=True)
@@ -84,9 +86,9 @@ def backprop_step_keeps_w_trainable(t: Trial):
     x, y = t.tensor([1.0, 2.0]), t.tensor([2.0, 4.0])
     (_, _), (_, w) = _step_both(t, x, y, 1.0, 0.01, 1)
     expect.true(w.requires_grad and w.is_leaf,
-                f"after backprop_step w should still be a leaf tensor that requires grad "
-                f"(requires_grad={w.requires_grad}, leaf={w.is_leaf})",
-                hint="do the update inside `with torch.no_grad():` so it is not recorded in the graph")
+                tr("after backprop_step w should still be a leaf tensor that requires grad "
+                   "(requires_grad={requires_grad}, leaf={leaf})", requires_grad=w.requires_grad, leaf=w.is_leaf),
+                hint=tr("do the update inside `with torch.no_grad():` so it is not recorded in the graph"))
 
 
 @lesson.check("backprop_step", points=1, per_device=True)
@@ -95,8 +97,8 @@ def backprop_step_zeroes_grad(t: Trial):
     x, y = t.tensor([1.0, 2.0]), t.tensor([3.0, 1.0])
     (_, _), (_, w) = _step_both(t, x, y, 1.0, 0.01, 1)
     if w.grad is not None:
-        expect.close(w.grad.value, torch.zeros_like(w.grad.value), "w.grad after the step",
-                     hint="gradients accumulate across backward() calls: call w.grad.zero_() after the update")
+        expect.close(w.grad.value, torch.zeros_like(w.grad.value), tr("w.grad after the step"),
+                     hint=tr("gradients accumulate across backward() calls: call w.grad.zero_() after the update"))
 
 
 @lesson.check("backprop_step", points=1, per_device=True)
@@ -104,8 +106,9 @@ def backprop_step_trains_over_many_steps(t: Trial):
     """Ten steps in a row give the reference's losses and final w."""
     x, y = t.tensor([1.0, 2.0, 3.0, 4.0]), t.tensor([2.0, 4.0, 6.0, 8.0])
     (ref_losses, ref_w), (losses, w) = _step_both(t, x, y, 1.0, 0.01, 10)
-    expect.is_instance(losses[0], float, "the loss returned by backprop_step", hint="return loss.item()")
+    expect.is_instance(losses[0], float, tr("the loss returned by backprop_step"), hint="return loss.item()")
     for i, (got, expected) in enumerate(zip(losses, ref_losses), start=1):
-        expect.close(got, expected, f"the loss at step {i} of 10",
-                     hint="if step 1 is right but later steps drift, w.grad is probably not zeroed after each update")
-    expect.close(w, ref_w, "w after 10 steps")
+        expect.close(got, expected, tr("the loss at step {step} of {steps}", step=i, steps=10),
+                     hint=tr("if step 1 is right but later steps drift, w.grad is probably not zeroed after each "
+                             "update"))
+    expect.close(w, ref_w, tr("w after {steps} steps", steps=10))

@@ -17,9 +17,10 @@ from grader import expect, strategies
 from grader.codec import Ref, TensorSnap
 from grader.expect import Wrong
 from grader.handle import StudentException
+from grader.i18n import N_, tr
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson04", "linear_regression", "Linear regression",
+lesson = Lesson("lesson04", "linear_regression", N_("Linear regression"),
                 todos=("training_data", "build_model", "train", "predict", "plot_fit", "save_model",
                        "load_model"))
 
@@ -56,8 +57,8 @@ def _values(snapshot: dict) -> dict:
 def _training_data(t: Trial):
     got = t.sub.call("training_data")
     if not isinstance(got, (tuple, list)) or len(got) != 2:
-        raise Wrong("training_data should return a pair (x_train, y_train)", "a tuple of 2", expect.describe(got),
-                    "end with `return x_train, y_train`")
+        raise Wrong(tr("{call} should return a pair {names}", call="training_data", names="(x_train, y_train)"),
+                    tr("a tuple of 2"), expect.describe(got), tr("end with {code}", code="`return x_train, y_train`"))
     return got
 
 
@@ -65,11 +66,11 @@ def _training_data(t: Trial):
 def training_data_arrays(t: Trial):
     """training_data returns two float32 NumPy arrays of shape (15, 1)."""
     for name, value in zip(("x_train", "y_train"), _training_data(t)):
-        expect.is_array(value, name, hint="build it with np.array([[3.3], [4.4], ...], dtype=np.float32)")
-        expect.equal(value.shape, (15, 1), f"the shape of {name}",
-                     hint="one sample per row: a list of one-element lists, [[3.3], [4.4], ...]")
-        expect.equal(str(value.dtype), "float32", f"the dtype of {name}",
-                     hint="pass dtype=np.float32: nn.Linear's parameters are float32")
+        expect.is_array(value, name, hint=tr("build it with {code}", code="np.array([[3.3], [4.4], ...], dtype=np.float32)"))
+        expect.equal(value.shape, (15, 1), tr("the shape of {name}", name=name),
+                     hint=tr("one sample per row: a list of one-element lists, [[3.3], [4.4], ...]"))
+        expect.equal(str(value.dtype), "float32", tr("the dtype of {name}", name=name),
+                     hint=tr("pass dtype=np.float32: nn.Linear's parameters are float32"))
 
 
 @lesson.check("training_data", points=1)
@@ -79,8 +80,8 @@ def training_data_values(t: Trial):
     for name, value, expected in zip(("x_train", "y_train"), _training_data(t), (x_expected, y_expected)):
         expect.is_array(value, name)
         expect.close(value.reshape(-1).astype(np.float64), expected.reshape(-1).astype(np.float64),
-                     f"the values of {name}", rtol=0, atol=1e-6,
-                     hint="copy the fifteen numbers from the docstring in the same order")
+                     tr("the values of {name}", name=name), rtol=0, atol=1e-6,
+                     hint=tr("copy the fifteen numbers from the docstring in the same order"))
 
 
 # --- build_model ----------------------------------------------------------------------------
@@ -92,15 +93,18 @@ def build_model_is_linear(t: Trial):
         model = t.sub.call("build_model", in_features, out_features, keep=True)
         tree = t.sub.probe("module_tree", model)
         what = f"build_model({in_features}, {out_features})"
-        expect.equal(tree["type"], "Linear", f"the type of {what}", hint="return nn.Linear(input_size, output_size)")
+        expect.equal(tree["type"], "Linear", tr("the type of {what}", what=what),
+                     hint="return nn.Linear(input_size, output_size)")
         params = tree["parameters"]
-        expect.equal(sorted(params), ["bias", "weight"], f"the parameters of {what}",
-                     hint="a single nn.Linear layer has a weight and a bias")
-        expect.equal(tuple(params["weight"]["shape"]), (out_features, in_features), f"the weight shape of {what}",
-                     hint="nn.Linear(input_size, output_size): inputs first, outputs second")
-        expect.equal(tuple(params["bias"]["shape"]), (out_features,), f"the bias shape of {what}")
+        expect.equal(sorted(params), ["bias", "weight"], tr("the parameters of {what}", what=what),
+                     hint=tr("a single nn.Linear layer has a weight and a bias"))
+        expect.equal(tuple(params["weight"]["shape"]), (out_features, in_features),
+                     tr("the weight shape of {what}", what=what),
+                     hint=tr("nn.Linear(input_size, output_size): inputs first, outputs second"))
+        expect.equal(tuple(params["bias"]["shape"]), (out_features,), tr("the bias shape of {what}", what=what))
         expect.true(all(p["requires_grad"] for p in params.values()),
-                    f"the parameters of {what} should require grad", hint="keep nn.Linear's defaults")
+                    tr("the parameters of {what} should require grad", what=what),
+                    hint=tr("keep nn.Linear's defaults"))
         t.sub.release(model)
 
 
@@ -122,14 +126,15 @@ def _losses(value, epochs: int, what: str) -> list[float]:
             elif isinstance(item, (int, float)) and not isinstance(item, bool):
                 items.append(float(item))
             else:
-                raise Wrong(f"the loss of epoch {i} {what} should be a number", "a float", expect.describe(item),
-                            "append loss.item() once per epoch")
+                raise Wrong(tr("the loss of epoch {epoch} {what} should be a number", epoch=i, what=what),
+                            tr("a float"), expect.describe(item), tr("append loss.item() once per epoch"))
     else:
-        raise Wrong(f"train should return the list of per-epoch losses {what}", "a list of floats",
-                    expect.describe(value), "append loss.item() to a list each epoch and return that list")
+        raise Wrong(tr("train should return the list of per-epoch losses {what}", what=what), tr("a list of floats"),
+                    expect.describe(value), tr("append loss.item() to a list each epoch and return that list"))
     if len(items) != epochs:
-        raise Wrong(f"train should return one loss per epoch {what}", f"{epochs} losses", f"{len(items)}",
-                    "append loss.item() once per epoch, inside the loop")
+        raise Wrong(tr("train should return one loss per epoch {what}", what=what),
+                    tr("{count} losses", count=epochs), f"{len(items)}",
+                    tr("append loss.item() once per epoch, inside the loop"))
     return items
 
 
@@ -143,8 +148,8 @@ def _train_both(t: Trial, state: dict, x, y, epochs: int, lr: float, what: str):
         except StudentException as exc:
             if "numpy" in exc.message.lower() and "tensor" in exc.message.lower():
                 raise Wrong(exc.message[:1].upper() + exc.message[1:],
-                            hint="x_train and y_train are NumPy arrays: turn them into tensors with "
-                                 "torch.from_numpy before calling the model") from None
+                            hint=tr("x_train and y_train are NumPy arrays: turn them into tensors with "
+                                    "torch.from_numpy before calling the model")) from None
             raise
         outcomes[handle] = (_losses(losses, epochs, what) if handle is t.sub else losses,
                             _values(handle.probe("state_dict", model)))
@@ -155,24 +160,28 @@ def _compare_training(expected, got, what: str, start: dict):
     (ref_losses, ref_state), (losses, state) = expected, got
     if all(name in state and torch.equal(state[name], start[name]) for name in start) and not all(
             torch.equal(ref_state[name], start[name]) for name in start):
-        raise Wrong(f"the model passed to train was not trained {what}: its parameters did not change",
-                    hint="train that very model: give model.parameters() to the optimizer and do not build a new "
-                         "model inside train")
+        raise Wrong(tr("the model passed to train was not trained {what}: its parameters did not change", what=what),
+                    hint=tr("train that very model: give model.parameters() to the optimizer and do not build a new "
+                            "model inside train"))
     for i, (g, e) in enumerate(zip(losses, ref_losses), start=1):
         if not np.isclose(g, e, rtol=RTOL, atol=1e-6):
             if i == 1:
-                hint = ("the first loss is the MSE of the untrained model on all the data: "
-                        "nn.MSELoss()(model(inputs), targets)")
+                hint = tr("the first loss is the MSE of the untrained model on all the data: "
+                          "nn.MSELoss()(model(inputs), targets)")
             else:
-                hint = ("epoch 1 is right but later epochs differ: call optimizer.zero_grad() every epoch, use "
-                        "torch.optim.SGD(model.parameters(), lr=learning_rate), and one step per epoch on all the data")
-            raise Wrong(f"the loss of epoch {i} {what} is not right", f"{e:.6g}", f"{g:.6g}", hint)
+                hint = tr("epoch 1 is right but later epochs differ: call optimizer.zero_grad() every epoch, use "
+                          "torch.optim.SGD(model.parameters(), lr=learning_rate), and one step per epoch on all "
+                          "the data")
+            raise Wrong(tr("the loss of epoch {epoch} {what} is not right", epoch=i, what=what), f"{e:.6g}",
+                        f"{g:.6g}", hint)
     for name in ("weight", "bias"):
         if name not in state:
-            raise Wrong(f"the trained model has no {name}", hint="train the nn.Linear model you were given")
-        expect.close(state[name], ref_state[name], f"the trained {name} {what}", rtol=RTOL, atol=ATOL,
-                     hint="the losses match but the final parameters do not: call optimizer.zero_grad() every "
-                          "epoch and end every epoch with optimizer.step()")
+            raise Wrong(tr("the trained model has no {name}", name=name),
+                        hint=tr("train the nn.Linear model you were given"))
+        expect.close(state[name], ref_state[name], tr("the trained {name} {what}", name=name, what=what),
+                     rtol=RTOL, atol=ATOL,
+                     hint=tr("the losses match but the final parameters do not: call optimizer.zero_grad() every "
+                             "epoch and end every epoch with optimizer.step()"))
 
 
 @lesson.check("train", points=3)
@@ -180,7 +189,7 @@ def train_matches_reference_on_course_data(t: Trial):
     """60 epochs at learning rate 0.001 on the course data, from the same start as the reference."""
     x, y = _course_data()
     state = _state(t, 1, 1)
-    what = "(course data, 60 epochs, learning_rate 0.001)"
+    what = tr("(course data, {epochs} epochs, learning_rate {lr})", epochs=60, lr=0.001)
     expected, got = _train_both(t, state, x, y, 60, 0.001, what)
     _compare_training(expected, got, what, state)
 
@@ -195,8 +204,10 @@ def train_uses_its_arguments(t: Trial):
         y = (x @ rng.uniform(-1, 1, (in_features, out_features)) + 0.1).astype(np.float32)
         state = {"weight": torch.from_numpy(rng.uniform(-1, 1, (out_features, in_features)).astype(np.float32)),
                  "bias": torch.from_numpy(rng.uniform(-1, 1, (out_features,)).astype(np.float32))}
-        what = (f"(Linear({in_features}, {out_features}), {samples} samples, {epochs} epoch"
-                f"{'s' if epochs > 1 else ''}, learning_rate {lr})")
+        what = (tr("(Linear({inputs}, {outputs}), {samples} samples, {epochs} epochs, learning_rate {lr})",
+                   inputs=in_features, outputs=out_features, samples=samples, epochs=epochs, lr=lr) if epochs > 1 else
+                tr("(Linear({inputs}, {outputs}), {samples} samples, 1 epoch, learning_rate {lr})",
+                   inputs=in_features, outputs=out_features, samples=samples, lr=lr))
         expected, got = _train_both(t, state, x, y, epochs, lr, what)
         _compare_training(expected, got, what, state)
     strategies.for_all(st.tuples(st.integers(1, 3), st.integers(1, 2), st.integers(2, 12), st.integers(1, 6),
@@ -212,8 +223,8 @@ def _predict_facts(t: Trial, handle, state, x):
     except StudentException as exc:
         if "requires grad" in exc.message:
             raise Wrong(exc.message[:1].upper() + exc.message[1:],
-                        hint="run the model inside `with torch.no_grad():`; its output then has no graph "
-                             "and .numpy() works") from None
+                        hint=tr("run the model inside `with torch.no_grad():`; its output then has no graph "
+                                "and .numpy() works")) from None
         raise
 
 
@@ -225,10 +236,11 @@ def predict_returns_numpy_predictions(t: Trial):
         x = t.rng.uniform(-5, 5, (samples, in_features)).astype(np.float32)
         expected = _predict_facts(t, t.ref, state, x)["result"]
         got = _predict_facts(t, t.sub, state, x)["result"]
-        what = f"predict(model, x) for Linear({in_features}, {out_features}) and x of shape {x.shape}"
-        expect.is_array(got, what, hint="turn the output tensor into NumPy with .numpy()")
+        what = tr("{call} for {model} and x of shape {shape}", call="predict(model, x)",
+                  model=f"Linear({in_features}, {out_features})", shape=x.shape)
+        expect.is_array(got, what, hint=tr("turn the output tensor into NumPy with .numpy()"))
         expect.close(got, expected, what, rtol=1e-5, atol=1e-6,
-                     hint="run the model on torch.from_numpy(x) and return the output as NumPy")
+                     hint=tr("run the model on torch.from_numpy(x) and return the output as NumPy"))
 
 
 @lesson.check("predict", points=1)
@@ -238,11 +250,11 @@ def predict_builds_no_graph(t: Trial):
     x, _ = _course_data()
     facts = _predict_facts(t, t.sub, state, x)
     tracked = [c for c in facts["calls"] if c["output_requires_grad"]]
-    expect.true(not tracked, "predict built an autograd graph: the model's output required grad",
-                hint="run the model inside `with torch.no_grad():` instead of detaching afterwards")
+    expect.true(not tracked, tr("predict built an autograd graph: the model's output required grad"),
+                hint=tr("run the model inside `with torch.no_grad():` instead of detaching afterwards"))
     expect.true(all(facts["parameters_require_grad"]),
-                "after predict the model's parameters no longer require grad",
-                hint="leave the parameters alone; use `with torch.no_grad():` around the forward pass")
+                tr("after predict the model's parameters no longer require grad"),
+                hint=tr("leave the parameters alone; use `with torch.no_grad():` around the forward pass"))
 
 
 # --- plot_fit -------------------------------------------------------------------------------
@@ -259,11 +271,11 @@ def _is_red(rgba) -> bool:
 
 def _colour_name(rgba) -> str:
     if rgba is None:
-        return "no colour"
+        return tr("no colour")
     if _is_red(rgba):
-        return "red"
+        return tr("red")
     r, g, b = (int(round(255 * float(c))) for c in list(rgba)[:3])
-    return f"colour #{r:02x}{g:02x}{b:02x}"
+    return tr("colour {hex}", hex=f"#{r:02x}{g:02x}{b:02x}")
 
 
 def _points(x, y) -> np.ndarray:
@@ -298,13 +310,14 @@ def _plot_examples(t: Trial):
 def _figure(t: Trial, x, y, predicted) -> dict:
     facts = t.sub.probe("plot_fit_facts", x, y, predicted)
     if not facts["is_figure"]:
-        hint = ("return ax.figure (or fig), not the Axes" if "Axes" in facts["type"] else
-                "create it with fig, ax = plt.subplots() and `return fig` (or return plt.gcf()); "
-                "do not call plt.show() here")
-        raise Wrong("plot_fit should return a matplotlib Figure", "a Figure", f"a {facts['type']}", hint)
+        hint = (tr("return ax.figure (or fig), not the Axes") if "Axes" in facts["type"] else
+                tr("create it with fig, ax = plt.subplots() and `return fig` (or return plt.gcf()); "
+                   "do not call plt.show() here"))
+        raise Wrong(tr("plot_fit should return a matplotlib Figure"), tr("a {type}", type="Figure"),
+                    tr("a {type}", type=facts["type"]), hint)
     if not facts["axes"]:
-        raise Wrong("the figure plot_fit returned is empty",
-                    hint="draw on the figure you return: fig, ax = plt.subplots(), then ax.plot(...)")
+        raise Wrong(tr("the figure plot_fit returned is empty"),
+                    hint=tr("draw on the figure you return: fig, ax = plt.subplots(), then ax.plot(...)"))
     return facts
 
 
@@ -312,16 +325,17 @@ def _describe_artists(facts) -> str:
     parts = []
     for ax in facts["axes"]:
         for line in ax["lines"]:
-            style = "no line" if line["linestyle"] in NO_LINE else f"line {line['linestyle']}"
+            style = tr("no line") if line["linestyle"] in NO_LINE else tr("line {style}", style=line["linestyle"])
             colour = _colour_name(line["markerfacecolor"] if line["marker"] not in ("None", "", " ") else line["color"])
-            parts.append(f"a plot of {0 if line['x'] is None else len(line['x'])} points "
-                         f"(marker {line['marker']!r}, {style}, {colour})")
+            parts.append(tr("a plot of {count} points (marker {marker!r}, {style}, {colour})",
+                            count=0 if line["x"] is None else len(line["x"]), marker=line["marker"], style=style,
+                            colour=colour))
         for coll in ax["collections"]:
             faces = coll["facecolors"]
-            colour = ("red" if len(faces) and all(_is_red(c) for c in faces) else
-                      _colour_name(faces[0]) if len(faces) == 1 else "several colours")
-            parts.append(f"a scatter of {len(coll['offsets'])} points ({colour})")
-    return "; ".join(parts) or "nothing drawn"
+            colour = (tr("red") if len(faces) and all(_is_red(c) for c in faces) else
+                      _colour_name(faces[0]) if len(faces) == 1 else tr("several colours"))
+            parts.append(tr("a scatter of {count} points ({colour})", count=len(coll["offsets"]), colour=colour))
+    return "; ".join(parts) or tr("nothing drawn")
 
 
 @lesson.check("plot_fit", points=1)
@@ -343,10 +357,10 @@ def plot_fit_shows_data_as_red_dots(t: Trial):
                         and _same_points(_points(coll["offsets"][:, 0], coll["offsets"][:, 1]), data)):
                     found = True
         if not found:
-            raise Wrong(f"the figure does not show the {len(x)} data points as red dots",
-                        "the (x, y) points drawn as red dots", _describe_artists(facts),
-                        "plot(x, y, 'ro', label='Original data') or scatter(x, y, c='red', ...) "
-                        "with the x and y passed to plot_fit")
+            raise Wrong(tr("the figure does not show the {count} data points as red dots", count=len(x)),
+                        tr("the (x, y) points drawn as red dots"), _describe_artists(facts),
+                        tr("plot(x, y, 'ro', label='Original data') or scatter(x, y, c='red', ...) "
+                           "with the x and y passed to plot_fit"))
 
 
 @lesson.check("plot_fit", points=1)
@@ -359,9 +373,9 @@ def plot_fit_draws_fitted_line(t: Trial):
                     and line["y"] is not None and _subset_of(_points(line["x"], line["y"]), fit)
                     for ax in facts["axes"] for line in ax["lines"])
         if not found:
-            raise Wrong("the figure has no line through the predicted values",
-                        "a line through the (x, predicted) points", _describe_artists(facts),
-                        "plot(x, predicted, label='Fitted line') draws it (a solid line by default)")
+            raise Wrong(tr("the figure has no line through the predicted values"),
+                        tr("a line through the (x, predicted) points"), _describe_artists(facts),
+                        tr("plot(x, predicted, label='Fitted line') draws it (a solid line by default)"))
 
 
 @lesson.check("plot_fit", points=1)
@@ -371,8 +385,8 @@ def plot_fit_has_legend(t: Trial):
     facts = _figure(t, x, y, predicted)
     legends = [ax["legend"] for ax in facts["axes"]] + facts["figure_legends"]
     entries = max((len([text for text in legend if text.strip()]) for legend in legends), default=0)
-    expect.true(entries >= 2, f"the figure should have a legend with two entries (found {entries})",
-                hint="give both plots a label=... and call ax.legend() (or plt.legend()) after drawing them")
+    expect.true(entries >= 2, tr("the figure should have a legend with two entries (found {count})", count=entries),
+                hint=tr("give both plots a label=... and call ax.legend() (or plt.legend()) after drawing them"))
 
 
 # --- save_model / load_model ----------------------------------------------------------------
@@ -385,22 +399,23 @@ def save_model_writes_state_dict(t: Trial):
     path = t.sub.probe("scratch_path", f"linear_model_{t.seed}.ckpt")
     t.sub.call("save_model", model, path)
     raw = t.sub.probe("read_bytes", path)
-    expect.true(raw is not None, "save_model wrote no file at the path it was given",
-                hint="torch.save(model.state_dict(), path) with the `path` argument")
+    expect.true(raw is not None, tr("save_model wrote no file at the path it was given"),
+                hint=tr("torch.save(model.state_dict(), path) with the `path` argument"))
     try:
         saved = torch.load(io.BytesIO(raw), weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, AttributeError, EOFError, ValueError) as exc:
-        raise Wrong("the saved file is not a plain state_dict: torch.load(..., weights_only=True) cannot read it",
-                    hint="save only the parameters, torch.save(model.state_dict(), path), not the whole model "
-                         f"({type(exc).__name__})") from None
-    expect.true(isinstance(saved, dict), f"the saved file should hold a state_dict (a dict), not a {type(saved).__name__}",
+        raise Wrong(tr("the saved file is not a plain state_dict: torch.load(..., weights_only=True) cannot read it"),
+                    hint=tr("save only the parameters, torch.save(model.state_dict(), path), not the whole model "
+                            "({error})", error=type(exc).__name__)) from None
+    expect.true(isinstance(saved, dict), tr("the saved file should hold a state_dict (a dict), not a {type}",
+                                            type=type(saved).__name__),
                 hint="torch.save(model.state_dict(), path)")
-    expect.equal(sorted(saved), ["bias", "weight"], "the keys of the saved state_dict",
-                 hint="save model.state_dict() of the nn.Linear itself")
+    expect.equal(sorted(saved), ["bias", "weight"], tr("the keys of the saved state_dict"),
+                 hint=tr("save model.state_dict() of the nn.Linear itself"))
     for name in ("weight", "bias"):
-        expect.is_instance(saved[name], torch.Tensor, f"the saved {name}")
-        expect.close(saved[name], state[name], f"the saved {name}", rtol=0, atol=0,
-                     hint="save the parameters of the model you were given")
+        expect.is_instance(saved[name], torch.Tensor, tr("the saved {name}", name=name))
+        expect.close(saved[name], state[name], tr("the saved {name}", name=name), rtol=0, atol=0,
+                     hint=tr("save the parameters of the model you were given"))
 
 
 @lesson.check("load_model", points=2)
@@ -413,11 +428,11 @@ def load_model_restores_parameters(t: Trial):
         model = t.sub.call("load_model", path, in_features, out_features, keep=True)
         what = f"load_model(path, {in_features}, {out_features})"
         tree = t.sub.probe("module_tree", model)
-        expect.equal(tree["type"], "Linear", f"the type of what {what} returns",
-                     hint="build the model (build_model), load the state_dict into it, and return the model")
+        expect.equal(tree["type"], "Linear", tr("the type of what {what} returns", what=what),
+                     hint=tr("build the model (build_model), load the state_dict into it, and return the model"))
         loaded = _values(t.sub.probe("state_dict", model))
         for name in ("weight", "bias"):
-            expect.true(name in loaded, f"the model from {what} has no {name}")
-            expect.close(loaded[name], state[name], f"the {name} of the model from {what}", rtol=0, atol=0,
-                         hint="model.load_state_dict(torch.load(path, weights_only=True))")
+            expect.true(name in loaded, tr("the model from {what} has no {name}", what=what, name=name))
+            expect.close(loaded[name], state[name], tr("the {name} of the model from {what}", name=name, what=what),
+                         rtol=0, atol=0, hint="model.load_state_dict(torch.load(path, weights_only=True))")
         t.sub.release(model)

@@ -19,9 +19,10 @@ import torch
 from grader import data, expect
 from grader.codec import Ref, TensorSnap
 from grader.handle import Handle, StudentException
+from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson05", "logistic_regression", "Logistic regression on MNIST",
+lesson = Lesson("lesson05", "logistic_regression", N_("Logistic regression on MNIST"),
                 todos=("make_loaders", "build_model", "train", "evaluate", "save_model"),
                 needs_mnist=True)
 
@@ -70,13 +71,13 @@ def to_float(value):
 
 def as_loss_list(losses, what: str) -> list[float]:
     if not isinstance(losses, (list, tuple)):
-        raise expect.Wrong(f"{what} should be a list of the losses", "a list of floats", expect.describe(losses),
-                           "append loss.item() after every step and return the list")
+        raise expect.Wrong(tr("{what} should be a list of the losses", what=what), tr("a list of floats"),
+                           expect.describe(losses), tr("append loss.item() after every step and return the list"))
     values = [to_float(v) for v in losses]
     if any(v is None for v in values):
         bad = next(v for v, f in zip(losses, values) if f is None)
-        raise expect.Wrong(f"{what} should hold one number per step", "Python floats", expect.describe(bad),
-                           "append loss.item() (a Python float) after every step")
+        raise expect.Wrong(tr("{what} should hold one number per step", what=what), tr("Python floats"),
+                           expect.describe(bad), tr("append loss.item() (a Python float) after every step"))
     return values
 
 
@@ -95,8 +96,8 @@ def call_flattening(handle: Handle, name: str, *args, **kwargs):
     except StudentException as exc:
         if "shapes cannot be multiplied" in exc.message:
             raise expect.Wrong(exc.message[:1].upper() + exc.message[1:],
-                               hint="the images arrive as (batch, 1, 28, 28); flatten them first with "
-                                    "images.reshape(-1, 28 * 28)") from None
+                               hint=tr("the images arrive as (batch, 1, 28, 28); flatten them first with "
+                                       "images.reshape(-1, 28 * 28)")) from None
         raise
 
 
@@ -112,7 +113,7 @@ def trained_accuracy(handle: Handle, root: Path, setup: AccuracySetup, device: s
     finally:
         handle.release(loader)
         handle.release(model)
-    predicted = expect.is_tensor(predicted, "the predictions of the trained model")
+    predicted = expect.is_tensor(predicted, tr("the predictions of the trained model"))
     return (predicted.value.reshape(-1) == test_labels).double().mean().item()
 
 
@@ -121,9 +122,10 @@ def check_trained_accuracy(t: Trial, setup: AccuracySetup, threshold: float, hin
     images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
     accuracy = trained_accuracy(t.sub, submission_root(t), setup, t.device, t.seed, images, labels)
     expect.true(accuracy >= threshold,
-                f"after train(model, loader, num_epochs={setup.num_epochs}, learning_rate={setup.learning_rate}) "
-                f"on the 60,000 training images the model classifies {accuracy:.2%} of the 10,000 test images "
-                f"correctly; at least {threshold:.0%} is needed", hint=hint)
+                tr("after {call} on the 60,000 training images the model classifies {accuracy:.2%} of the 10,000 "
+                   "test images correctly; at least {threshold:.0%} is needed",
+                   call=f"train(model, loader, num_epochs={setup.num_epochs}, learning_rate={setup.learning_rate})",
+                   accuracy=accuracy, threshold=threshold), hint=hint)
 
 
 def initial_state(t: Trial, setup: AccuracySetup) -> dict[str, torch.Tensor]:
@@ -166,24 +168,26 @@ def train_both(t: Trial, setup: AccuracySetup, start: int, stop: int, batch_size
 def check_losses_and_params(t: Trial, expected, got, *, steps_per_epoch: int, num_epochs: int,
                             learning_rate: float, optimizer_hint: str, rtol: float, atol: float) -> None:
     (ref_losses, ref_state), (losses, state) = expected, got
-    losses = as_loss_list(losses, "the value train returns")
-    ref_losses = as_loss_list(ref_losses, "the reference's losses")
+    losses = as_loss_list(losses, tr("the value train returns"))
+    ref_losses = as_loss_list(ref_losses, tr("the reference's losses"))
     expect.true(len(losses) == len(ref_losses),
-                f"train(num_epochs={num_epochs}) on a loader of {steps_per_epoch} batches returned "
-                f"{len(losses)} losses; expected {len(ref_losses)}, one per step",
-                hint="loop over range(num_epochs), and inside over the loader; append one loss per batch")
-    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
-                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
-                      "(outputs, labels) on the raw scores (no softmax first)")
+                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
+                   call=f"train(num_epochs={num_epochs})", batches=steps_per_epoch, count=len(losses),
+                   expected=len(ref_losses)),
+                hint=tr("loop over range(num_epochs), and inside over the loader; append one loss per batch"))
+    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
+                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                         "(outputs, labels) on the raw scores (no softmax first)"))
     for step, (value, expected_value) in enumerate(zip(losses, ref_losses), start=1):
-        expect.close(value, expected_value, f"the loss at step {step} of {len(ref_losses)}", rtol=rtol, atol=atol,
-                     hint=f"the first step is right, so look at the update: {optimizer_hint} with "
-                          f"lr=learning_rate ({learning_rate} here), and optimizer.zero_grad() every step so "
-                          "gradients do not pile up")
+        expect.close(value, expected_value, tr("the loss at step {step} of {steps}", step=step, steps=len(ref_losses)),
+                     rtol=rtol, atol=atol,
+                     hint=tr("the first step is right, so look at the update: {optimizer} with "
+                             "lr=learning_rate ({lr} here), and optimizer.zero_grad() every step so "
+                             "gradients do not pile up", optimizer=tr_marked(optimizer_hint), lr=learning_rate))
     for name, value in ref_state.items():
-        expect.close(state.get(name), value, f"the parameter {name} after training", rtol=rtol, atol=atol,
-                     hint=f"{optimizer_hint}(model.parameters(), lr=learning_rate), then zero_grad, backward "
-                          "and step for every batch")
+        expect.close(state.get(name), value, tr("the parameter {name} after training", name=name), rtol=rtol, atol=atol,
+                     hint=tr("{optimizer}(model.parameters(), lr=learning_rate), then zero_grad, backward and step "
+                             "for every batch", optimizer=tr_marked(optimizer_hint)))
 
 
 def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor], start: int, count: int,
@@ -202,18 +206,19 @@ def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor
     finally:
         t.sub.release(loader)
         t.sub.release(model)
-    expected = (expect.is_tensor(predicted, "predictions").value.reshape(-1) == labels).double().mean().item()
-    what = f"evaluate on a loader of {count} images in batches of {batch_size}"
+    expected = (expect.is_tensor(predicted, tr("predictions")).value.reshape(-1) == labels).double().mean().item()
+    what = tr("evaluate on a loader of {count} images in batches of {batch_size}", count=count, batch_size=batch_size)
     value = to_float(got)
     if value is None:
-        raise expect.Wrong(f"{what} should return the accuracy as a number", "a float in [0, 1]",
-                           expect.describe(got), "return correct / total as a Python float")
-    expect.true(0.0 <= value <= 1.0, f"{what} returned {value:.4g}, which is not a fraction in [0, 1]",
-                hint="return correct / total, not a percentage")
+        raise expect.Wrong(tr("{what} should return the accuracy as a number", what=what), tr("a float in [0, 1]"),
+                           expect.describe(got), tr("return correct / total as a Python float"))
+    expect.true(0.0 <= value <= 1.0, tr("{what} returned {value:.4g}, which is not a fraction in [0, 1]", what=what,
+                                        value=value),
+                hint=tr("return correct / total, not a percentage"))
     # a little slack: a near-tie may round differently in another batch size on a GPU
     expect.close(value, expected, what, rtol=0, atol=1.5 / count,
-                 hint="count (predicted == labels) over ALL batches and divide by the number of images "
-                      "(the last batch is smaller); predicted = outputs.argmax(dim=1), along the class axis")
+                 hint=tr("count (predicted == labels) over ALL batches and divide by the number of images "
+                         "(the last batch is smaller); predicted = outputs.argmax(dim=1), along the class axis"))
 
 
 def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
@@ -271,13 +276,14 @@ def check_evaluate_untracked(t: Trial, setup: AccuracySetup) -> None:
         t.sub.release(loader)
         t.sub.release(model)
     modes = facts["grad_modes"]
-    expect.true(len(modes) > 0, "evaluate never called the model",
-                hint="compute outputs = model(images) for every batch")
-    expect.true(not any(modes), f"evaluate ran {sum(modes)} of its {len(modes)} forward passes with gradient "
-                "tracking on, so every batch built an autograd graph",
-                hint="wrap the loop in `with torch.no_grad():`")
-    expect.true(facts["grad_enabled_after"], "after evaluate, gradient tracking was still switched off",
-                hint="use `with torch.no_grad():` so tracking comes back on when the block ends")
+    expect.true(len(modes) > 0, tr("evaluate never called the model"),
+                hint=tr("compute outputs = model(images) for every batch"))
+    expect.true(not any(modes), tr("evaluate ran {tracked} of its {count} forward passes with gradient "
+                                   "tracking on, so every batch built an autograd graph", tracked=sum(modes),
+                                   count=len(modes)),
+                hint=tr("wrap the loop in `with torch.no_grad():`"))
+    expect.true(facts["grad_enabled_after"], tr("after evaluate, gradient tracking was still switched off"),
+                hint=tr("use `with torch.no_grad():` so tracking comes back on when the block ends"))
 
 
 def check_saved_state(t: Trial, setup: AccuracySetup, filename: str) -> None:
@@ -290,40 +296,54 @@ def check_saved_state(t: Trial, setup: AccuracySetup, filename: str) -> None:
         raw = t.sub.probe("read_bytes", path)
     finally:
         t.sub.release(model)
-    expect.true(raw is not None, "save_model wrote no file at the path it was given",
+    expect.true(raw is not None, tr("save_model wrote no file at the path it was given"),
                 hint="torch.save(model.state_dict(), path)")
     try:
         saved = torch.load(io.BytesIO(raw), weights_only=True, map_location="cpu")
     except Exception as exc:
-        raise expect.Wrong("the saved file does not load with torch.load(path, weights_only=True) "
-                           f"({type(exc).__name__})",
-                           hint="save model.state_dict(), not the model object: torch.save(model.state_dict(), path)")
-    expect.true(isinstance(saved, dict), f"the saved file holds {expect.describe(saved)}, not a state_dict",
+        raise expect.Wrong(tr("the saved file does not load with torch.load(path, weights_only=True) ({error})",
+                              error=type(exc).__name__),
+                           hint=tr("save model.state_dict(), not the model object: {code}",
+                                   code="torch.save(model.state_dict(), path)"))
+    expect.true(isinstance(saved, dict), tr("the saved file holds {what}, not a state_dict",
+                                            what=expect.describe(saved)),
                 hint="torch.save(model.state_dict(), path)")
-    expect.equal(sorted(saved), sorted(state), "the keys of the saved state_dict",
-                 hint="save the whole model's state_dict: torch.save(model.state_dict(), path)")
+    expect.equal(sorted(saved), sorted(state), tr("the keys of the saved state_dict"),
+                 hint=tr("save the whole model's state_dict: {code}", code="torch.save(model.state_dict(), path)"))
     for name, value in state.items():
-        expect.true(isinstance(saved[name], torch.Tensor), f"the saved {name} is {expect.describe(saved[name])}, "
-                    "not a tensor", hint="torch.save(model.state_dict(), path)")
-        expect.close(saved[name], value, f"the saved {name}", check_device=False,
-                     hint="save the model's own state_dict after training, not a fresh or modified copy")
+        expect.true(isinstance(saved[name], torch.Tensor), tr("the saved {name} is {what}, not a tensor", name=name,
+                                                              what=expect.describe(saved[name])),
+                    hint="torch.save(model.state_dict(), path)")
+        expect.close(saved[name], value, tr("the saved {name}", name=name), check_device=False,
+                     hint=tr("save the model's own state_dict after training, not a fresh or modified copy"))
 
 
 # ---------------------------------------------------------------- make_loaders
+
+WHICH = {"train": N_("train"), "test": N_("test")}
+
+
+def _which(which: str) -> str:
+    """"train" or "test", in the active language."""
+    return tr_marked(WHICH[which])
+
 
 def _pair_facts(t: Trial, batch_size: int):
     root = mnist_root(t)
     data.ensure_extracted(root)
     pair = t.sub.call("make_loaders", submission_root(t), batch_size)
     expect.true(isinstance(pair, (tuple, list)) and len(pair) == 2,
-                f"make_loaders returned {expect.describe(pair)}, not a pair (train_loader, test_loader)",
+                tr("make_loaders returned {what}, not a pair (train_loader, test_loader)",
+                   what=expect.describe(pair)),
                 hint="return train_loader, test_loader")
     facts = []
     for which, loader in zip(("train", "test"), pair):
         f = t.sub.probe("loader_facts", loader) if isinstance(loader, Ref) else {
             "is_loader": False, "type": type(loader).__name__}
-        expect.true(f["is_loader"], f"the {which} loader is a {f['type']}, not a DataLoader",
-                    hint="wrap each data set in torch.utils.data.DataLoader(dataset, batch_size=..., shuffle=...)")
+        expect.true(f["is_loader"], tr("the {which} loader is a {type}, not a DataLoader", which=_which(which),
+                                       type=f["type"]),
+                    hint=tr("wrap each data set in {code}",
+                            code="torch.utils.data.DataLoader(dataset, batch_size=..., shuffle=...)"))
         facts.append(f)
         t.sub.release(loader)
     return root, facts
@@ -334,32 +354,39 @@ def make_loaders_serves_mnist_with_to_tensor(t: Trial):
     """Both loaders serve torchvision's MNIST (train: 60,000 images, test: 10,000) as ToTensor images."""
     root, facts = _pair_facts(t, 100)
     for which, f, size in (("train", facts[0], 60_000), ("test", facts[1], 10_000)):
-        expect.equal(f["dataset_type"], "MNIST", f"the data set behind the {which} loader",
-                     hint="use torchvision.datasets.MNIST(root=root, train=..., transform=transforms.ToTensor())")
-        expect.equal(f["dataset_len"], size, f"the number of images in the {which} data set",
-                     hint=f"the {which} loader needs MNIST(..., train={which == 'train'})")
+        expect.equal(f["dataset_type"], "MNIST", tr("the data set behind the {which} loader", which=_which(which)),
+                     hint=tr("use {code}",
+                             code="torchvision.datasets.MNIST(root=root, train=..., transform=transforms.ToTensor())"))
+        expect.equal(f["dataset_len"], size, tr("the number of images in the {which} data set", which=_which(which)),
+                     hint=tr("the {which} loader needs {code}", which=_which(which),
+                             code=f"MNIST(..., train={which == 'train'})"))
         image = f["first_item"]["image"]
         expect.true(isinstance(image, TensorSnap),
-                    f"the {which} data set gives {image} items, not tensors",
-                    hint="pass transform=transforms.ToTensor() so every PIL image becomes a tensor")
+                    tr("the {which} data set gives {image} items, not tensors", which=_which(which), image=image),
+                    hint=tr("pass transform=transforms.ToTensor() so every PIL image becomes a tensor"))
         expected = data.load_mnist_images(root, which)[0]
-        expect.close(image.value, expected, f"the first image of the {which} data set", atol=1e-6,
-                     hint="ToTensor alone turns pixels 0-255 into floats in [0, 1] of shape (1, 28, 28); "
-                          "do not normalise further")
+        expect.close(image.value, expected, tr("the first image of the {which} data set", which=_which(which)),
+                     atol=1e-6,
+                     hint=tr("ToTensor alone turns pixels 0-255 into floats in [0, 1] of shape (1, 28, 28); "
+                             "do not normalise further"))
         images, labels = f["first_batch"]["images"], f["first_batch"]["labels"]
-        expect.equal(images, ([100, 1, 28, 28], "torch.float32"), f"the first {which} batch's images (shape, dtype)",
-                     hint="batches of ToTensor images have shape (batch_size, 1, 28, 28)")
-        expect.equal(labels, ([100], "torch.int64"), f"the first {which} batch's labels (shape, dtype)")
+        expect.equal(images, ([100, 1, 28, 28], "torch.float32"),
+                     tr("the first {which} batch's images (shape, dtype)", which=_which(which)),
+                     hint=tr("batches of ToTensor images have shape (batch_size, 1, 28, 28)"))
+        expect.equal(labels, ([100], "torch.int64"), tr("the first {which} batch's labels (shape, dtype)",
+                                                         which=_which(which)))
 
 
 @lesson.check("make_loaders", points=1)
 def make_loaders_shuffles_training_only(t: Trial):
     """The training loader shuffles (RandomSampler); the test loader keeps its order."""
     _, (train, test) = _pair_facts(t, 100)
-    expect.true(train["random_sampler"], f"the training loader reads the data in a fixed order "
-                f"(its sampler is a {train['sampler']})", hint="DataLoader(train_dataset, ..., shuffle=True)")
-    expect.true(test["sequential_sampler"], f"the test loader does not keep the data set's order "
-                f"(its sampler is a {test['sampler']})", hint="DataLoader(test_dataset, ..., shuffle=False)")
+    expect.true(train["random_sampler"], tr("the training loader reads the data in a fixed order "
+                                            "(its sampler is a {sampler})", sampler=train["sampler"]),
+                hint="DataLoader(train_dataset, ..., shuffle=True)")
+    expect.true(test["sequential_sampler"], tr("the test loader does not keep the data set's order "
+                                               "(its sampler is a {sampler})", sampler=test["sampler"]),
+                hint="DataLoader(test_dataset, ..., shuffle=False)")
 
 
 @lesson.check("make_loaders", points=1)
@@ -368,27 +395,29 @@ def make_loaders_uses_batch_size(t: Trial):
     batch_size = int(t.rng.choice([32, 64, 128]))
     _, facts = _pair_facts(t, batch_size)
     for which, f in zip(("train", "test"), facts):
-        expect.equal(f["batch_size"], batch_size, f"the {which} loader's batch size with batch_size={batch_size}",
+        expect.equal(f["batch_size"], batch_size, tr("the {which} loader's batch size with batch_size={batch_size}",
+                                                     which=_which(which), batch_size=batch_size),
                      hint="DataLoader(dataset, batch_size=batch_size, ...)")
-        expect.equal(f["first_batch"]["images"][0][0], batch_size, f"the size of the first {which} batch")
-        expect.true(not f["drop_last"], f"the {which} loader drops the last batch",
-                    hint="leave drop_last at False, so every image is used")
+        expect.equal(f["first_batch"]["images"][0][0], batch_size,
+                     tr("the size of the first {which} batch", which=_which(which)))
+        expect.true(not f["drop_last"], tr("the {which} loader drops the last batch", which=_which(which)),
+                    hint=tr("leave drop_last at False, so every image is used"))
 
 
 # ---------------------------------------------------------------- build_model
 
 def _linear_parameters(t: Trial, model: Ref, input_size: int, num_classes: int) -> dict:
     tree = t.sub.probe("module_tree", model)
-    expect.true(tree["is_module"], f"build_model returned a {tree['type']}, not an nn.Module",
+    expect.true(tree["is_module"], tr("build_model returned a {type}, not an nn.Module", type=tree["type"]),
                 hint="return nn.Linear(input_size, num_classes)")
     shapes = {name: p["shape"] for name, p in tree["parameters"].items()}
     wanted = sorted([[num_classes, input_size], [num_classes]])
     expect.equal(sorted(shapes.values()), wanted,
-                 f"the parameter shapes of build_model({input_size}, {num_classes})",
-                 hint="one linear layer: a weight of shape (num_classes, input_size) and a bias of (num_classes,)")
+                 tr("the parameter shapes of {call}", call=f"build_model({input_size}, {num_classes})"),
+                 hint=tr("one linear layer: a weight of shape (num_classes, input_size) and a bias of (num_classes,)"))
     frozen = [name for name, p in tree["parameters"].items() if not p["requires_grad"]]
-    expect.true(not frozen, f"the parameters {frozen} do not require grad, so they cannot be trained",
-                hint="nn.Linear's parameters require grad already; leave them as they are")
+    expect.true(not frozen, tr("the parameters {names} do not require grad, so they cannot be trained", names=frozen),
+                hint=tr("nn.Linear's parameters require grad already; leave them as they are"))
     return shapes
 
 
@@ -418,12 +447,13 @@ def build_model_computes_scores(t: Trial):
             got = t.sub.method(model, "__call__", x)
         finally:
             t.sub.release(model)
-        what = f"the scores of build_model({input_size}, {num_classes}) for a batch of {batch}"
+        what = tr("the scores of {call} for a batch of {batch}", call=f"build_model({input_size}, {num_classes})",
+                  batch=batch)
         got = expect.is_tensor(got, what)
         expected = torch.nn.functional.linear(x, weight, bias).cpu()
-        expect.equal(got.device, str(x.device), f"the device of {what}")
+        expect.equal(got.device, str(x.device), tr("the device of {what}", what=what))
         expect.close(got.value, expected, what, rtol=1e-4, atol=1e-5,
-                     hint="a single nn.Linear(input_size, num_classes): scores = x @ W.T + b")
+                     hint=tr("a single nn.Linear(input_size, num_classes): scores = x @ W.T + b"))
 
 
 # ---------------------------------------------------------------- train
@@ -432,13 +462,15 @@ def build_model_computes_scores(t: Trial):
 def train_returns_one_loss_per_step(t: Trial):
     """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
     expected, got = train_both(t, LOGREG_SETUP, 0, 250, 50, num_epochs=2, learning_rate=0.05)
-    ref_losses, losses = as_loss_list(expected[0], "the reference's losses"), as_loss_list(got[0], "the value train returns")
+    ref_losses = as_loss_list(expected[0], tr("the reference's losses"))
+    losses = as_loss_list(got[0], tr("the value train returns"))
     expect.true(len(losses) == len(ref_losses),
-                f"train(num_epochs=2) on a loader of 5 batches returned {len(losses)} losses; expected 10, one per step",
-                hint="loop over range(num_epochs), and inside over the loader; append loss.item() after each step")
-    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
-                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
-                      "(outputs, labels) on the raw scores (no softmax first)")
+                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
+                   call="train(num_epochs=2)", batches=5, count=len(losses), expected=10),
+                hint=tr("loop over range(num_epochs), and inside over the loader; append loss.item() after each step"))
+    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
+                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                         "(outputs, labels) on the raw scores (no softmax first)"))
 
 
 @lesson.check("train", points=2, per_device=True)
@@ -446,15 +478,15 @@ def train_matches_reference_sgd(t: Trial):
     """From the same start and data, every loss and the final weights equal the reference's (SGD)."""
     expected, got = train_both(t, LOGREG_SETUP, 1000, 1600, 100, num_epochs=2, learning_rate=0.05)
     check_losses_and_params(t, expected, got, steps_per_epoch=6, num_epochs=2, learning_rate=0.05,
-                            optimizer_hint="torch.optim.SGD", rtol=1e-4, atol=1e-5)
+                            optimizer_hint=N_("torch.optim.SGD"), rtol=1e-4, atol=1e-5)
 
 
 @lesson.check("train", points=2, per_device=True)
 def train_reaches_test_accuracy(t: Trial):
     """One epoch over all 60,000 training images reaches the reference's accuracy on the test set."""
     check_trained_accuracy(t, LOGREG_SETUP, LOGREG_THRESHOLD,
-                           hint="CrossEntropyLoss on the raw scores, SGD with lr=learning_rate, and "
-                                "zero_grad / backward / step for every batch")
+                           hint=tr("CrossEntropyLoss on the raw scores, {optimizer} with lr=learning_rate, and "
+                                   "zero_grad / backward / step for every batch", optimizer="SGD"))
 
 
 # ---------------------------------------------------------------- evaluate

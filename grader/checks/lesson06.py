@@ -15,9 +15,10 @@ from grader.checks.lesson05 import (AccuracySetup, check_evaluate_counts, check_
                                     check_losses_and_params, check_saved_state, check_trained_accuracy,
                                     as_loss_list, train_both)
 from grader.codec import Ref
+from grader.i18n import N_, tr
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson06", "feedforward", "Feed-forward neural network",
+lesson = Lesson("lesson06", "feedforward", N_("Feed-forward neural network"),
                 todos=("get_device", "NeuralNet.__init__", "NeuralNet.forward", "train", "evaluate", "save_model"),
                 needs_mnist=True)
 
@@ -49,9 +50,9 @@ def _device_with_cuda(t: Trial, available: bool) -> None:
     got = t.sub.probe("call_with_cuda_forced", "get_device", available)
     expected = "cuda" if available else "cpu"
     name = _device_name(got)
-    expect.true(name is not None, f"get_device returned {expect.describe(got)}, not a device",
-                hint='return torch.device("cuda") or torch.device("cpu")')
-    expect.equal(name, expected, f"get_device() when torch.cuda.is_available() is {available}",
+    expect.true(name is not None, tr("get_device returned {what}, not a device", what=expect.describe(got)),
+                hint=tr("return {a} or {b}", a='torch.device("cuda")', b='torch.device("cpu")'))
+    expect.equal(name, expected, tr("get_device() when torch.cuda.is_available() is {available}", available=available),
                  hint='torch.device("cuda" if torch.cuda.is_available() else "cpu")')
 
 
@@ -77,21 +78,24 @@ def _sizes(t: Trial) -> list[tuple[int, int, int]]:
 def _layers(t: Trial, model: Ref, sizes: tuple[int, int, int]) -> None:
     inputs, hidden, outputs = sizes
     tree = t.sub.probe("module_tree", model)
-    expect.true(tree["is_module"], f"NeuralNet(...) is a {tree['type']}, not an nn.Module",
-                hint="class NeuralNet(nn.Module) and call super().__init__() first")
+    expect.true(tree["is_module"], tr("NeuralNet(...) is a {type}, not an nn.Module", type=tree["type"]),
+                hint=tr("class NeuralNet(nn.Module) and call super().__init__() first"))
     for name in ("fc1", "fc2"):
         kind = tree["children"].get(name)
-        expect.true(kind is not None, f"NeuralNet has no layer attribute `{name}` (its layers: "
-                    f"{', '.join(tree['children']) or 'none'})",
-                    hint=f"assign the layer to self.{name} in __init__")
-        expect.equal(kind, "Linear", f"the type of NeuralNet.{name}", hint=f"self.{name} = nn.Linear(...)")
+        expect.true(kind is not None, tr("NeuralNet has no layer attribute `{name}` (its layers: {layers})", name=name,
+                                         layers=", ".join(tree["children"]) or tr("none")),
+                    hint=tr("assign the layer to self.{name} in __init__", name=name))
+        expect.equal(kind, "Linear", tr("the type of {what}", what=f"NeuralNet.{name}"),
+                     hint=f"self.{name} = nn.Linear(...)")
     shapes = {name: p["shape"] for name, p in tree["parameters"].items()}
     wanted = {"fc1.weight": [hidden, inputs], "fc1.bias": [hidden],
               "fc2.weight": [outputs, hidden], "fc2.bias": [outputs]}
-    expect.equal(shapes, wanted, f"the parameter shapes of NeuralNet({inputs}, {hidden}, {outputs})",
-                 hint="fc1 = nn.Linear(input_size, hidden_size) and fc2 = nn.Linear(hidden_size, num_classes)")
+    expect.equal(shapes, wanted, tr("the parameter shapes of {call}", call=f"NeuralNet({inputs}, {hidden}, {outputs})"),
+                 hint=tr("{a} and {b}", a="fc1 = nn.Linear(input_size, hidden_size)",
+                         b="fc2 = nn.Linear(hidden_size, num_classes)"))
     frozen = [name for name, p in tree["parameters"].items() if not p["requires_grad"]]
-    expect.true(not frozen, f"the parameters {frozen} do not require grad", hint="leave nn.Linear's parameters as they are")
+    expect.true(not frozen, tr("the parameters {names} do not require grad", names=frozen),
+                hint=tr("leave nn.Linear's parameters as they are"))
 
 
 @lesson.check("NeuralNet.__init__", points=2)
@@ -138,10 +142,10 @@ def neuralnet_forward_matches_reference(t: Trial):
         finally:
             t.ref.release(ref_model)
             t.sub.release(model)
-        what = f"NeuralNet{sizes}(x) for x of shape {tuple(x.shape)}"
-        expect.is_tensor(got, what, hint="forward returns the scores of fc2")
+        what = tr("{call} for x of shape {shape}", call=f"NeuralNet{sizes}(x)", shape=tuple(x.shape))
+        expect.is_tensor(got, what, hint=tr("forward returns the scores of fc2"))
         expect.close(got, expected, what, rtol=1e-4, atol=1e-5,
-                     hint="out = fc1(x), then ReLU, then fc2; return fc2's output (no softmax)")
+                     hint=tr("out = fc1(x), then ReLU, then fc2; return fc2's output (no softmax)"))
     examples = st.tuples(
         st.tuples(st.integers(1, 12), st.integers(1, 12), st.integers(1, 6)),
         st.integers(1, 5), st.integers(0, 2**31 - 1))
@@ -162,14 +166,15 @@ def neuralnet_forward_backpropagates(t: Trial):
         t.ref.release(ref_model)
         t.sub.release(model)
     expect.true(got["requires_grad"] and got["grads"] is not None,
-                "the scores of forward do not require grad, so nothing can be trained",
-                hint="compute them with the layers and torch operations only: no .detach(), .item(), "
-                     ".numpy() or torch.no_grad() inside forward")
+                tr("the scores of forward do not require grad, so nothing can be trained"),
+                hint=tr("compute them with the layers and torch operations only: no .detach(), .item(), "
+                        ".numpy() or torch.no_grad() inside forward"))
     for name in STATE_KEYS:
         grad = got["grads"].get(name)
-        expect.true(grad is not None, f"no gradient reached {name}", hint="use both fc1 and fc2 in forward")
-        expect.close(grad, expected["grads"][name], f"the gradient of {name}", rtol=1e-4, atol=1e-5,
-                     hint="fc1, then ReLU, then fc2; nothing else in between")
+        expect.true(grad is not None, tr("no gradient reached {name}", name=name),
+                    hint=tr("use both fc1 and fc2 in forward"))
+        expect.close(grad, expected["grads"][name], tr("the gradient of {name}", name=name), rtol=1e-4, atol=1e-5,
+                     hint=tr("fc1, then ReLU, then fc2; nothing else in between"))
 
 
 # ---------------------------------------------------------------- train
@@ -178,13 +183,15 @@ def neuralnet_forward_backpropagates(t: Trial):
 def train_returns_one_loss_per_step(t: Trial):
     """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
     expected, got = train_both(t, SMALL_MLP, 0, 250, 50, num_epochs=2, learning_rate=0.01)
-    ref_losses, losses = as_loss_list(expected[0], "the reference's losses"), as_loss_list(got[0], "the value train returns")
+    ref_losses = as_loss_list(expected[0], tr("the reference's losses"))
+    losses = as_loss_list(got[0], tr("the value train returns"))
     expect.true(len(losses) == len(ref_losses),
-                f"train(num_epochs=2) on a loader of 5 batches returned {len(losses)} losses; expected 10, one per step",
-                hint="loop over range(num_epochs), and inside over the loader; append loss.item() after each step")
-    expect.close(losses[0], ref_losses[0], "the loss of the first step", rtol=1e-4, atol=1e-5,
-                 hint="flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
-                      "(outputs, labels) on the raw scores (no softmax first)")
+                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
+                   call="train(num_epochs=2)", batches=5, count=len(losses), expected=10),
+                hint=tr("loop over range(num_epochs), and inside over the loader; append loss.item() after each step"))
+    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
+                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                         "(outputs, labels) on the raw scores (no softmax first)"))
 
 
 @lesson.check("train", points=2, per_device=True)
@@ -192,15 +199,16 @@ def train_matches_reference_adam(t: Trial):
     """From the same start and data, every loss and the final weights equal the reference's (Adam)."""
     expected, got = train_both(t, SMALL_MLP, 2000, 2600, 100, num_epochs=2, learning_rate=0.01)
     check_losses_and_params(t, expected, got, steps_per_epoch=6, num_epochs=2, learning_rate=0.01,
-                            optimizer_hint="torch.optim.Adam, created once before the loop,", rtol=1e-4, atol=1e-5)
+                            optimizer_hint=N_("torch.optim.Adam, created once before the loop,"), rtol=1e-4,
+                            atol=1e-5)
 
 
 @lesson.check("train", points=2, per_device=True)
 def train_reaches_test_accuracy(t: Trial):
     """One epoch over all 60,000 training images reaches the reference's accuracy on the test set."""
     check_trained_accuracy(t, MLP_SETUP, MLP_THRESHOLD,
-                           hint="CrossEntropyLoss on the raw scores, Adam with lr=learning_rate, and "
-                                "zero_grad / backward / step for every batch")
+                           hint=tr("CrossEntropyLoss on the raw scores, {optimizer} with lr=learning_rate, and "
+                                   "zero_grad / backward / step for every batch", optimizer="Adam"))
 
 
 # ---------------------------------------------------------------- evaluate

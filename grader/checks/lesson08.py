@@ -21,9 +21,10 @@ from grader import expect, strategies
 from grader.codec import Ref, TensorSnap
 from grader.expect import Wrong
 from grader.handle import StudentException
+from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
 
-lesson = Lesson("lesson08", "recipes", "Toolbox: datasets, fine-tuning, saving",
+lesson = Lesson("lesson08", "recipes", N_("Toolbox: datasets, fine-tuning, saving"),
                 todos=("linear_grads", "fc_step", "numpy_roundtrip", "make_loader", "first_batch",
                        "CustomDataset.__getitem__", "CustomDataset.__len__", "freeze_and_replace_head",
                        "save_whole", "load_whole", "save_params", "load_params"))
@@ -35,7 +36,8 @@ lesson = Lesson("lesson08", "recipes", "Toolbox: datasets, fine-tuning, saving",
 def _pair(got, what: str, names: str, hint: str) -> tuple:
     """A list or tuple of exactly two items."""
     if not isinstance(got, (list, tuple)) or len(got) != 2:
-        raise Wrong(f"{what} should be a pair {names}", "a tuple of 2 items", expect.describe(got), hint)
+        raise Wrong(tr("{what} should be a pair {names}", what=what, names=names), tr("a tuple of 2 items"),
+                    expect.describe(got), hint)
     return tuple(got)
 
 
@@ -45,7 +47,8 @@ def _number(value, what: str, hint: str) -> float:
         return float(value.value.reshape(()).item())
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
-    raise Wrong(f"{what} should be a one-element tensor", "a scalar tensor", expect.describe(value), hint)
+    raise Wrong(tr("{what} should be a one-element tensor", what=what), tr("a scalar tensor"), expect.describe(value),
+                hint)
 
 
 def _same_state(got: dict, expected: dict, what: str, hint: str, atol: float = 1e-6, rtol: float = 1e-5) -> None:
@@ -53,9 +56,9 @@ def _same_state(got: dict, expected: dict, what: str, hint: str, atol: float = 1
     missing = [k for k in expected if k not in got]
     extra = [k for k in got if k not in expected]
     if missing or extra:
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"]
-                                                                          if extra else [])
-        raise Wrong(f"{what} has the wrong entries: " + "; ".join(parts), hint=hint)
+        parts = ([tr("missing {keys}", keys=", ".join(missing))] if missing else []) + (
+            [tr("unexpected {keys}", keys=", ".join(extra))] if extra else [])
+        raise Wrong(tr("{what} has the wrong entries: {entries}", what=what, entries="; ".join(parts)), hint=hint)
     for key, value in expected.items():
         expect.close(got[key], value, f"{what}: {key}", hint, atol=atol, rtol=rtol)
 
@@ -63,25 +66,28 @@ def _same_state(got: dict, expected: dict, what: str, hint: str, atol: float = 1
 def _as_module(handle, ref, what: str, hint: str) -> dict:
     tree = handle.probe("module_tree", ref)
     if not tree.get("is_module"):
-        raise Wrong(f"{what} should be a model (an nn.Module)", "an nn.Module", f"a {tree.get('type')}", hint)
+        raise Wrong(tr("{what} should be a model (an nn.Module)", what=what), tr("an nn.Module"),
+                    tr("a {type}", type=tree.get("type")), hint)
     return tree
 
 
 # --- linear_grads -------------------------------------------------------------------------------
 
-GRADS_HINT = "make x, w and b with torch.tensor(value, requires_grad=True), then y = w * x + b; y.backward()"
+GRADS_HINT = N_("make x, w and b with torch.tensor(value, requires_grad=True), then y = w * x + b; y.backward()")
 
 
 def _grads(got, what: str) -> list[float]:
     if not isinstance(got, (list, tuple)) or len(got) != 3:
-        raise Wrong(f"{what} should be the three gradients", "a tuple (x.grad, w.grad, b.grad)",
-                    expect.describe(got), "return x.grad, w.grad, b.grad")
+        raise Wrong(tr("{what} should be the three gradients", what=what),
+                    tr("a tuple {names}", names="(x.grad, w.grad, b.grad)"), expect.describe(got),
+                    "return x.grad, w.grad, b.grad")
     out = []
     for name, grad in zip("xwb", got):
         if grad is None:
-            raise Wrong(f"{what}: {name}.grad is None",
-                        hint=f"create {name} with requires_grad=True and use it in y = w * x + b before y.backward()")
-        out.append(_number(grad, f"{what}: {name}.grad", GRADS_HINT))
+            raise Wrong(tr("{what}: {name}.grad is None", what=what, name=name),
+                        hint=tr("create {name} with requires_grad=True and use it in y = w * x + b before y.backward()",
+                                name=name))
+        out.append(_number(grad, f"{what}: {name}.grad", tr_marked(GRADS_HINT)))
     return out
 
 
@@ -91,7 +97,8 @@ def linear_grads_tutorial_values(t: Trial):
     got = _grads(t.sub.call("linear_grads", 1.0, 2.0, 3.0), "linear_grads(1.0, 2.0, 3.0)")
     for name, value, expected, why in zip("xwb", got, (2.0, 1.0, 1.0), ("w", "x", "1")):
         expect.close(value, expected, f"linear_grads(1.0, 2.0, 3.0): {name}.grad",
-                     hint=f"dy/d{name} = {why} for y = w * x + b; return them in the order (x.grad, w.grad, b.grad)")
+                     hint=tr("dy/d{name} = {why} for y = w * x + b; return them in the order (x.grad, w.grad, b.grad)",
+                             name=name, why=why))
 
 
 @lesson.check("linear_grads", points=1)
@@ -99,11 +106,11 @@ def linear_grads_match_reference(t: Trial):
     """linear_grads on many float triples matches the reference."""
     def one(xwb):
         x, w, b = xwb
-        expected = _grads(t.ref.call("linear_grads", x, w, b), "reference")
+        expected = _grads(t.ref.call("linear_grads", x, w, b), tr("the reference"))
         got = _grads(t.sub.call("linear_grads", x, w, b), f"linear_grads({x:.3g}, {w:.3g}, {b:.3g})")
         for name, g, e in zip("xwb", got, expected):
             expect.close(g, e, f"linear_grads({x:.3g}, {w:.3g}, {b:.3g}): {name}.grad",
-                         hint="dy/dx = w, dy/dw = x, dy/db = 1; return (x.grad, w.grad, b.grad) in that order",
+                         hint=tr("dy/dx = w, dy/dw = x, dy/db = 1; return (x.grad, w.grad, b.grad) in that order"),
                          rtol=1e-5, atol=1e-5)
     strategies.for_all(st.tuples(strategies.floats(), strategies.floats(), strategies.floats()), one,
                        max_examples=10)
@@ -120,19 +127,19 @@ def _fc_run(t: Trial, handle, weight, bias, x, y, lr: float, calls: int):
 
 
 def _fc_compare(got, expected, what: str, stale_hint: str | None = None) -> None:
-    expect.is_instance(got, dict, what, hint='return a dict with "dL_dW", "dL_dB", "loss_before" and "loss_after"')
+    keys_hint = tr('return a dict with "dL_dW", "dL_dB", "loss_before" and "loss_after"')
+    expect.is_instance(got, dict, what, hint=keys_hint)
     missing = [k for k in expected if k not in got]
     if missing:
-        raise Wrong(f"{what} has no {', '.join(repr(k) for k in missing)}",
-                    hint='return a dict with "dL_dW", "dL_dB", "loss_before" and "loss_after"')
+        raise Wrong(tr("{what} has no {keys}", what=what, keys=", ".join(repr(k) for k in missing)), hint=keys_hint)
     tol = dict(rtol=1e-4, atol=1e-5)
     expect.close(got["loss_before"], expected["loss_before"], f"{what}: loss_before",
-                 hint="nn.MSELoss() averages the squared errors (mean, not sum); return loss.item()", **tol)
-    grad_hint = stale_hint or "read layer.weight.grad and layer.bias.grad right after loss.backward()"
+                 hint=tr("nn.MSELoss() averages the squared errors (mean, not sum); return loss.item()"), **tol)
+    grad_hint = stale_hint or tr("read layer.weight.grad and layer.bias.grad right after loss.backward()")
     expect.close(got["dL_dW"], expected["dL_dW"], f"{what}: dL_dW", hint=grad_hint, **tol)
     expect.close(got["dL_dB"], expected["dL_dB"], f"{what}: dL_dB", hint=grad_hint, **tol)
     expect.close(got["loss_after"], expected["loss_after"], f"{what}: loss_after",
-                 hint="after optimizer.step(), compute the loss again with the updated layer and return .item()",
+                 hint=tr("after optimizer.step(), compute the loss again with the updated layer and return .item()"),
                  **tol)
 
 
@@ -145,11 +152,11 @@ def fc_step_matches_reference(t: Trial):
         x, y = t.randn(n, fin), t.randn(n, fout)
         (expected,), ref_state = _fc_run(t, t.ref, weight, bias, x, y, lr, 1)
         (got,), state = _fc_run(t, t.sub, weight, bias, x, y, lr, 1)
-        what = f"fc_step on a Linear({fin}, {fout}) with {n} samples, lr={lr}"
+        what = tr("fc_step on a {layer} with {n} samples, lr={lr}", layer=f"Linear({fin}, {fout})", n=n, lr=lr)
         _fc_compare(got, expected, what)
-        _same_state(state, ref_state, f"the layer after {what}",
-                    hint="take one step of torch.optim.SGD(layer.parameters(), lr=learning_rate) so the layer "
-                         "you were given is updated in place", rtol=1e-4, atol=1e-5)
+        _same_state(state, ref_state, tr("the layer after {what}", what=what),
+                    hint=tr("take one step of torch.optim.SGD(layer.parameters(), lr=learning_rate) so the layer "
+                            "you were given is updated in place"), rtol=1e-4, atol=1e-5)
 
 
 @lesson.check("fc_step", points=1, per_device=True)
@@ -159,11 +166,11 @@ def fc_step_starts_from_clean_gradients(t: Trial):
     x, y = t.randn(8, 3), t.randn(8, 2)
     expected, ref_state = _fc_run(t, t.ref, weight, bias, x, y, 0.05, 2)
     got, state = _fc_run(t, t.sub, weight, bias, x, y, 0.05, 2)
-    stale = ("gradients add up in .grad across backward() calls: call optimizer.zero_grad() "
-             "(or layer.zero_grad()) before loss.backward()")
-    _fc_compare(got[0], expected[0], "the first of two fc_step calls")
-    _fc_compare(got[1], expected[1], "the second of two fc_step calls on the same layer", stale_hint=stale)
-    _same_state(state, ref_state, "the layer after two fc_step calls", hint=stale, rtol=1e-4, atol=1e-5)
+    stale = tr("gradients add up in .grad across backward() calls: call optimizer.zero_grad() "
+               "(or layer.zero_grad()) before loss.backward()")
+    _fc_compare(got[0], expected[0], tr("the first of two fc_step calls"))
+    _fc_compare(got[1], expected[1], tr("the second of two fc_step calls on the same layer"), stale_hint=stale)
+    _same_state(state, ref_state, tr("the layer after two fc_step calls"), hint=stale, rtol=1e-4, atol=1e-5)
 
 
 # --- numpy_roundtrip ----------------------------------------------------------------------------
@@ -183,14 +190,14 @@ def numpy_roundtrip_values(t: Trial):
     def one(a):
         got = _pair(t.sub.call("numpy_roundtrip", a.copy()), "numpy_roundtrip(a)", "(tensor, array)", ROUNDTRIP_HINT)
         expected = t.ref.call("numpy_roundtrip", a.copy())
-        what = f"numpy_roundtrip on a {a.dtype} array of shape {a.shape}"
-        expect.close(got[0], expected[0], f"{what}: the tensor",
-                     hint="torch.from_numpy(a) keeps the values and the dtype of a", rtol=0, atol=0)
-        expect.close(got[1], expected[1], f"{what}: the array", hint="turn the tensor back with tensor.numpy()",
-                     rtol=0, atol=0)
+        what = tr("{call} on a {dtype} array of shape {shape}", call="numpy_roundtrip", dtype=a.dtype, shape=a.shape)
+        expect.close(got[0], expected[0], tr("{what}: the tensor", what=what),
+                     hint=tr("torch.from_numpy(a) keeps the values and the dtype of a"), rtol=0, atol=0)
+        expect.close(got[1], expected[1], tr("{what}: the array", what=what),
+                     hint=tr("turn the tensor back with tensor.numpy()"), rtol=0, atol=0)
         if got[1].dtype != a.dtype:
-            raise Wrong(f"{what}: the array has the wrong dtype", str(a.dtype), str(got[1].dtype),
-                        "tensor.numpy() keeps the dtype")
+            raise Wrong(tr("{what}: the array has the wrong dtype", what=what), str(a.dtype), str(got[1].dtype),
+                        tr("tensor.numpy() keeps the dtype"))
     strategies.for_all(_numpy_arrays(), one, max_examples=10)
 
 
@@ -200,7 +207,8 @@ def _mutation_facts(t: Trial) -> dict:
     outputs = t.sub.call("numpy_roundtrip", source, keep=True)
     facts = t.sub.probe("l08_array_mutation", source, outputs)
     if facts["types"][:1] != ["Tensor"] or len(facts["types"]) != 2:
-        raise Wrong("numpy_roundtrip(a) should return (tensor, array)", "(Tensor, ndarray)",
+        raise Wrong(tr("{call} should return {names}", call="numpy_roundtrip(a)", names="(tensor, array)"),
+                    "(Tensor, ndarray)",
                     "(" + ", ".join(facts["types"]) + ")", ROUNDTRIP_HINT)
     return facts
 
@@ -210,8 +218,8 @@ def numpy_roundtrip_tensor_shares_memory(t: Trial):
     """The tensor shares memory with a: changing a changes the tensor."""
     facts = _mutation_facts(t)
     expect.true(facts["follows_source"][0],
-                "after a += 1 the tensor still holds the old values: it is a copy of a, not a view",
-                hint="torch.from_numpy(a) shares a's memory; torch.tensor(a) copies it")
+                tr("after a += 1 the tensor still holds the old values: it is a copy of a, not a view"),
+                hint=tr("torch.from_numpy(a) shares a's memory; torch.tensor(a) copies it"))
 
 
 @lesson.check("numpy_roundtrip", points=1)
@@ -219,12 +227,12 @@ def numpy_roundtrip_array_shares_memory(t: Trial):
     """The returned array is made from the tensor and shares its memory."""
     facts = _mutation_facts(t)
     if facts["types"][1] != "ndarray":
-        raise Wrong("the second item should be a NumPy array", "an ndarray", facts["types"][1], ROUNDTRIP_HINT)
-    expect.true(not facts["is_source"][1], "the array returned is a itself, not an array made from the tensor",
+        raise Wrong(tr("the second item should be a NumPy array"), tr("an ndarray"), facts["types"][1], ROUNDTRIP_HINT)
+    expect.true(not facts["is_source"][1], tr("the array returned is a itself, not an array made from the tensor"),
                 hint="return tensor.numpy()")
     expect.true(facts["follows_source"][1],
-                "after a += 1 the returned array still holds the old values: it is a copy",
-                hint="tensor.numpy() shares the tensor's memory; np.array(tensor) and .clone() copy it")
+                tr("after a += 1 the returned array still holds the old values: it is a copy"),
+                hint=tr("tensor.numpy() shares the tensor's memory; np.array(tensor) and .clone() copy it"))
 
 
 # --- make_loader / first_batch ------------------------------------------------------------------
@@ -247,25 +255,30 @@ def make_loader_settings(t: Trial):
         facts = t.sub.probe("l08_loader_facts", loader, dataset)
         what = f"make_loader(dataset, {batch_size}, {shuffle})"
         if not facts["is_loader"]:
-            raise Wrong(f"{what} should return a DataLoader", "a DataLoader", f"a {facts['type']}",
+            raise Wrong(tr("{what} should return a DataLoader", what=what), tr("a {type}", type="DataLoader"),
+                        tr("a {type}", type=facts["type"]),
                         "return torch.utils.data.DataLoader(dataset=dataset, batch_size=batch_size, shuffle=shuffle)")
-        expect.true(facts["same_dataset"], f"{what}: the loader does not read the dataset it was given",
-                    hint="pass the dataset itself: DataLoader(dataset=dataset, ...)")
-        expect.equal(facts["batch_size"], batch_size, f"{what}: the loader's batch size",
-                     hint="pass batch_size=batch_size")
+        expect.true(facts["same_dataset"], tr("{what}: the loader does not read the dataset it was given", what=what),
+                    hint=tr("pass the dataset itself: {code}", code="DataLoader(dataset=dataset, ...)"))
+        expect.equal(facts["batch_size"], batch_size, tr("{what}: the loader's batch size", what=what),
+                     hint=tr("pass {code}", code="batch_size=batch_size"))
         wanted = "random_sampler" if shuffle else "sequential_sampler"
-        expect.true(facts[wanted], f"{what}: the loader {'does not' if shuffle else 'should not'} shuffle "
-                    f"(its sampler is a {facts['sampler']})", hint="pass shuffle=shuffle")
+        expect.true(facts[wanted], tr("{what}: the loader does not shuffle (its sampler is a {sampler})", what=what,
+                                      sampler=facts["sampler"]) if shuffle else
+                    tr("{what}: the loader should not shuffle (its sampler is a {sampler})", what=what,
+                       sampler=facts["sampler"]), hint=tr("pass {code}", code="shuffle=shuffle"))
 
 
 def _labels_of(epoch: list, what: str) -> tuple[list[int], list[int]]:
     """All labels in order and the batch sizes of one epoch, checking inputs still match labels."""
     seen, sizes = [], []
     for batch in epoch:
-        inputs, labels = _pair(batch, f"{what}: a batch", "(inputs, labels)", "keep the dataset's (input, label) pairs")
+        inputs, labels = _pair(batch, tr("{what}: a batch", what=what), "(inputs, labels)",
+                               tr("keep the dataset's (input, label) pairs"))
         labels = expect.as_tensor(labels).reshape(-1)
-        expect.close(expect.as_tensor(inputs)[:, 0], labels.to(torch.float32), f"{what}: inputs and labels of a batch",
-                     hint="inputs and labels must stay paired", check_dtype=False)
+        expect.close(expect.as_tensor(inputs)[:, 0], labels.to(torch.float32),
+                     tr("{what}: inputs and labels of a batch", what=what),
+                     hint=tr("inputs and labels must stay paired"), check_dtype=False)
         seen += labels.tolist()
         sizes.append(len(labels))
     return seen, sizes
@@ -280,10 +293,11 @@ def make_loader_order(t: Trial):
     loader = t.sub.call("make_loader", dataset, 5, False, keep=True)
     (epoch,) = t.sub.probe("l08_epoch", loader)
     order, sizes = _labels_of(epoch, "make_loader(dataset, 5, False)")
-    expect.equal(sizes, [5, 5, 5, 5, 3], "make_loader(dataset, 5, False): batch sizes of one epoch over 23 samples",
-                 hint="batch_size=batch_size, and keep the last, smaller batch")
-    expect.equal(order, list(range(n)), "make_loader(dataset, 5, False): order of the samples",
-                 hint="with shuffle=False the loader must read the dataset in order")
+    expect.equal(sizes, [5, 5, 5, 5, 3], tr("{what}: batch sizes of one epoch over {n} samples",
+                                            what="make_loader(dataset, 5, False)", n=23),
+                 hint=tr("batch_size=batch_size, and keep the last, smaller batch"))
+    expect.equal(order, list(range(n)), tr("{what}: order of the samples", what="make_loader(dataset, 5, False)"),
+                 hint=tr("with shuffle=False the loader must read the dataset in order"))
 
     t.sub.seed(t.seed)
     dataset = t.sub.probe("l08_tensor_dataset", inputs, labels, keep=True)
@@ -291,21 +305,24 @@ def make_loader_order(t: Trial):
     epochs = t.sub.probe("l08_epoch", loader, 2)
     orders = [_labels_of(epoch, "make_loader(dataset, 4, True)")[0] for epoch in epochs]
     for order in orders:
-        expect.equal(sorted(order), list(range(n)), "make_loader(dataset, 4, True): one epoch should give every "
-                     "sample exactly once", hint="keep the defaults apart from batch_size and shuffle")
-    expect.true(orders[0] != list(range(n)), "make_loader(dataset, 4, True) gave the samples in the dataset's order",
-                hint="pass shuffle=shuffle to the DataLoader")
-    expect.true(orders[0] != orders[1], "make_loader(dataset, 4, True) gave the same order in two epochs",
-                hint="let the DataLoader shuffle (shuffle=True) so each epoch draws a new order")
+        expect.equal(sorted(order), list(range(n)), tr("{what}: one epoch should give every sample exactly once",
+                                                       what="make_loader(dataset, 4, True)"),
+                     hint=tr("keep the defaults apart from batch_size and shuffle"))
+    expect.true(orders[0] != list(range(n)), tr("{what} gave the samples in the dataset's order",
+                                                what="make_loader(dataset, 4, True)"),
+                hint=tr("pass shuffle=shuffle to the DataLoader"))
+    expect.true(orders[0] != orders[1], tr("{what} gave the same order in two epochs",
+                                           what="make_loader(dataset, 4, True)"),
+                hint=tr("let the DataLoader shuffle (shuffle=True) so each epoch draws a new order"))
 
 
-FIRST_HINT = "return next(iter(loader)): iter() starts an epoch, next() takes its first batch"
+FIRST_HINT = N_("return next(iter(loader)): iter() starts an epoch, next() takes its first batch")
 
 
 def _first(handle, inputs, labels, batch_size: int, shuffle: bool, seed: int):
     handle.seed(seed)
     loader = handle.probe("l08_tensor_loader", inputs, labels, batch_size, shuffle, keep=True)
-    return _pair(handle.call("first_batch", loader), "first_batch(loader)", "(inputs, labels)", FIRST_HINT)
+    return _pair(handle.call("first_batch", loader), "first_batch(loader)", "(inputs, labels)", tr_marked(FIRST_HINT))
 
 
 @lesson.check("first_batch", points=1)
@@ -314,11 +331,11 @@ def first_batch_in_order(t: Trial):
     inputs, labels = t.randn(10, 3), torch.from_numpy(t.rng.integers(0, 5, 10))
     for batch_size in (4, 1):
         got = _first(t.sub, inputs, labels, batch_size, False, t.seed)
-        what = f"first_batch of an unshuffled loader with batch size {batch_size}"
-        expect.close(got[0], TensorSnap(inputs[:batch_size], "cpu", False, True, None), f"{what}: the input batch",
-                     hint=FIRST_HINT)
-        expect.close(got[1], TensorSnap(labels[:batch_size], "cpu", False, True, None), f"{what}: the label batch",
-                     hint=FIRST_HINT)
+        what = tr("first_batch of an unshuffled loader with batch size {batch_size}", batch_size=batch_size)
+        expect.close(got[0], TensorSnap(inputs[:batch_size], "cpu", False, True, None),
+                     tr("{what}: the input batch", what=what), hint=tr_marked(FIRST_HINT))
+        expect.close(got[1], TensorSnap(labels[:batch_size], "cpu", False, True, None),
+                     tr("{what}: the label batch", what=what), hint=tr_marked(FIRST_HINT))
 
 
 @lesson.check("first_batch", points=1)
@@ -327,20 +344,20 @@ def first_batch_of_shuffled_loader(t: Trial):
     inputs, labels = _numbered_data(20)
     expected = _first(t.ref, inputs, labels, 6, True, t.seed)
     got = _first(t.sub, inputs, labels, 6, True, t.seed)
-    what = "first_batch of a shuffling loader with batch size 6"
-    expect.close(got[1], expected[1], f"{what}: the label batch",
-                 hint="ask the loader for the batch (next(iter(loader))); slicing the dataset ignores the shuffling")
-    expect.close(got[0], expected[0], f"{what}: the input batch", hint=FIRST_HINT)
+    what = tr("first_batch of a shuffling loader with batch size {batch_size}", batch_size=6)
+    expect.close(got[1], expected[1], tr("{what}: the label batch", what=what),
+                 hint=tr("ask the loader for the batch (next(iter(loader))); slicing the dataset ignores the shuffling"))
+    expect.close(got[0], expected[0], tr("{what}: the input batch", what=what), hint=tr_marked(FIRST_HINT))
 
 
 # --- CustomDataset ------------------------------------------------------------------------------
 
-GETITEM_HINT = "return the pair (image, label): self.images[index] and self.labels[index]"
+GETITEM_HINT = N_("return the pair (image, label): self.images[index] and self.labels[index]")
 TRANSFORMS = {"double": lambda x: x * 2, "negate": lambda x: -x, "flip": lambda x: torch.flip(x, dims=(-1,))}
 
 
 def _item(t: Trial, dataset: Ref, index: int, what: str):
-    return _pair(t.sub.method(dataset, "__getitem__", index), what, "(image, label)", GETITEM_HINT)
+    return _pair(t.sub.method(dataset, "__getitem__", index), what, "(image, label)", tr_marked(GETITEM_HINT))
 
 
 def _images_labels(t: Trial, n: int):
@@ -356,10 +373,10 @@ def getitem_returns_image_and_label(t: Trial):
     for index in (0, n - 1, int(t.rng.integers(1, n - 1))):
         what = f"dataset[{index}]"
         image, label = _item(t, dataset, index, what)
-        expect.close(image, TensorSnap(images[index], "cpu", False, True, None), f"{what}: the image",
-                     hint=GETITEM_HINT)
-        expect.close(_number(label, f"{what}: the label", GETITEM_HINT), float(labels[index]), f"{what}: the label",
-                     hint=GETITEM_HINT)
+        expect.close(image, TensorSnap(images[index], "cpu", False, True, None), tr("{what}: the image", what=what),
+                     hint=tr_marked(GETITEM_HINT))
+        expect.close(_number(label, tr("{what}: the label", what=what), tr_marked(GETITEM_HINT)),
+                     float(labels[index]), tr("{what}: the label", what=what), hint=tr_marked(GETITEM_HINT))
 
 
 @lesson.check("CustomDataset.__getitem__", points=1)
@@ -371,13 +388,15 @@ def getitem_applies_transform(t: Trial):
         transform = t.sub.probe("l08_named_transform", name, keep=True)
         dataset = t.sub.call("CustomDataset", images, labels, transform=transform, keep=True)
         for index in (0, n - 2):
-            what = f"dataset[{index}] with a transform that {'doubles' if name == 'double' else 'flips'} the image"
+            what = (tr("{item} with a transform that doubles the image", item=f"dataset[{index}]") if name == "double"
+                    else tr("{item} with a transform that flips the image", item=f"dataset[{index}]"))
             image, label = _item(t, dataset, index, what)
             expect.close(image, TensorSnap(TRANSFORMS[name](images[index]), "cpu", False, True, None),
-                         f"{what}: the image",
-                         hint="when self.transform is not None, return self.transform(image) in place of the image")
-            expect.close(_number(label, f"{what}: the label", GETITEM_HINT), float(labels[index]),
-                         f"{what}: the label", hint="the transform is for the image only; return the label as it is")
+                         tr("{what}: the image", what=what),
+                         hint=tr("when self.transform is not None, return self.transform(image) in place of the image"))
+            expect.close(_number(label, tr("{what}: the label", what=what), tr_marked(GETITEM_HINT)),
+                         float(labels[index]), tr("{what}: the label", what=what),
+                         hint=tr("the transform is for the image only; return the label as it is"))
 
 
 @lesson.check("CustomDataset.__len__", points=1)
@@ -387,18 +406,19 @@ def len_counts_samples(t: Trial):
         images, labels = _images_labels(t, n)
         dataset = t.sub.call("CustomDataset", images, labels, keep=True)
         got = t.sub.probe("l08_len", dataset)
-        expect.equal(got, n, f"len() of a dataset of {n} images",
-                     hint="return len(self.images)" + ("; the tutorial's placeholder `return 0` makes the dataset "
-                                                        "look empty" if got == 0 else ""))
+        expect.equal(got, n, tr("len() of a dataset of {n} images", n=n),
+                     hint=tr("return len(self.images); the tutorial's placeholder `return 0` makes the dataset "
+                             "look empty") if got == 0 else "return len(self.images)")
         loader = t.sub.probe("l08_loader", dataset, batch_size, False, keep=True)
         expect.equal(t.sub.probe("l08_len", loader), math.ceil(n / batch_size),
-                     f"the number of batches of a DataLoader(batch_size={batch_size}) over {n} images",
-                     hint="the DataLoader takes the number of samples from len(dataset)")
+                     tr("the number of batches of a {loader} over {n} images",
+                        loader=f"DataLoader(batch_size={batch_size})", n=n),
+                     hint=tr("the DataLoader takes the number of samples from len(dataset)"))
 
 
 # --- freeze_and_replace_head --------------------------------------------------------------------
 
-FREEZE_HINT = "for param in model.parameters(): param.requires_grad = False; then model.fc = nn.Linear(...)"
+FREEZE_HINT = N_("for param in model.parameters(): param.requires_grad = False; then model.fc = nn.Linear(...)")
 
 
 def _fine_tuned(t: Trial, num_classes: int):
@@ -407,7 +427,7 @@ def _fine_tuned(t: Trial, num_classes: int):
     before = t.sub.probe("l08_fingerprints", model)
     out = t.sub.call("freeze_and_replace_head", model, num_classes, keep=True)
     tree = _as_module(t.sub, out, f"freeze_and_replace_head(resnet, {num_classes})",
-                      hint="end with `return model`")
+                      hint=tr("end with {code}", code="`return model`"))
     return out, before, tree
 
 
@@ -419,18 +439,20 @@ def freeze_keeps_backbone_frozen_and_unchanged(t: Trial):
     body = [name for name in before if not name.startswith("fc.")]
     missing = [name for name in body if name not in params]
     if missing:
-        raise Wrong("the returned model lost parameters of the ResNet", "all of them", f"{len(missing)} missing, e.g. "
-                    f"{missing[0]}", hint="change the model you were given and return it")
+        raise Wrong(tr("the returned model lost parameters of the ResNet"), tr("all of them"),
+                    tr("{count} missing, e.g. {example}", count=len(missing), example=missing[0]),
+                    hint=tr("change the model you were given and return it"))
     trainable = [name for name in body if params[name]["requires_grad"]]
-    expect.true(not trainable, f"{len(trainable)} of the {len(body)} ResNet parameters outside fc still require "
-                f"grad (e.g. {trainable[0] if trainable else ''})",
-                hint="set requires_grad = False on each parameter: for param in model.parameters(): ...; "
-                     "`model.requires_grad = False` only sets an unused attribute")
+    expect.true(not trainable, tr("{count} of the {total} ResNet parameters outside fc still require grad "
+                                  "(e.g. {example})", count=len(trainable), total=len(body),
+                                  example=trainable[0] if trainable else ""),
+                hint=tr("set requires_grad = False on each parameter: for param in model.parameters(): ...; "
+                        "`model.requires_grad = False` only sets an unused attribute"))
     after = t.sub.probe("l08_fingerprints", out)
     changed = [name for name in body if after[name] != before[name]]
-    expect.true(not changed, f"the values of {len(changed)} ResNet parameters changed "
-                f"(e.g. {changed[0] if changed else ''})",
-                hint="keep the given model's weights: freeze it and swap only model.fc; do not build a new ResNet")
+    expect.true(not changed, tr("the values of {count} ResNet parameters changed (e.g. {example})",
+                                count=len(changed), example=changed[0] if changed else ""),
+                hint=tr("keep the given model's weights: freeze it and swap only model.fc; do not build a new ResNet"))
 
 
 @lesson.check("freeze_and_replace_head", points=1)
@@ -438,16 +460,20 @@ def freeze_new_head_is_trainable(t: Trial):
     """model.fc is a new nn.Linear(512, num_classes) whose parameters require grad."""
     num_classes = int(t.rng.integers(2, 30))
     out, before, tree = _fine_tuned(t, num_classes)
-    expect.equal(tree["children"].get("fc"), "Linear", "the type of model.fc",
+    expect.equal(tree["children"].get("fc"), "Linear", tr("the type of {what}", what="model.fc"),
                  hint="model.fc = nn.Linear(model.fc.in_features, num_classes)")
     params = tree["parameters"]
     for name, shape in (("fc.weight", [num_classes, 512]), ("fc.bias", [num_classes])):
         if name not in params:
-            raise Wrong(f"the new head has no {name}", hint="model.fc = nn.Linear(model.fc.in_features, num_classes)")
-        expect.equal(params[name]["shape"], shape, f"the shape of {name} for {num_classes} classes",
-                     hint="model.fc = nn.Linear(model.fc.in_features, num_classes): 512 inputs, num_classes outputs")
-        expect.true(params[name]["requires_grad"], f"{name} does not require grad, so the new head cannot learn",
-                    hint="freeze first, then replace model.fc: a new layer's parameters require grad")
+            raise Wrong(tr("the new head has no {name}", name=name),
+                        hint="model.fc = nn.Linear(model.fc.in_features, num_classes)")
+        expect.equal(params[name]["shape"], shape, tr("the shape of {name} for {count} classes", name=name,
+                                                      count=num_classes),
+                     hint=tr("{code}: 512 inputs, num_classes outputs",
+                             code="model.fc = nn.Linear(model.fc.in_features, num_classes)"))
+        expect.true(params[name]["requires_grad"], tr("{name} does not require grad, so the new head cannot learn",
+                                                      name=name),
+                    hint=tr("freeze first, then replace model.fc: a new layer's parameters require grad"))
 
 
 @lesson.check("freeze_and_replace_head", points=1)
@@ -456,10 +482,10 @@ def freeze_model_forward_shape(t: Trial):
     num_classes = 7
     out, _, _ = _fine_tuned(t, num_classes)
     facts = t.sub.probe("l08_forward_facts", out, [2, 3, 64, 64])
-    expect.equal(facts["shape"], [2, num_classes], "the output shape for a batch of 2 images",
-                 hint="replace the last layer: model.fc = nn.Linear(model.fc.in_features, num_classes)")
-    expect.true(facts["requires_grad"], "the model's output does not require grad: nothing in it can be trained",
-                hint="freeze first, then replace model.fc so that the new head stays trainable")
+    expect.equal(facts["shape"], [2, num_classes], tr("the output shape for a batch of {n} images", n=2),
+                 hint=tr("replace the last layer: {code}", code="model.fc = nn.Linear(model.fc.in_features, num_classes)"))
+    expect.true(facts["requires_grad"], tr("the model's output does not require grad: nothing in it can be trained"),
+                hint=tr("freeze first, then replace model.fc so that the new head stays trainable"))
 
 
 # --- saving and loading -------------------------------------------------------------------------
@@ -480,12 +506,13 @@ def save_whole_writes_the_model(t: Trial):
     model, path = _net(t.sub, t.seed), _path(t, "whole")
     t.sub.call("save_whole", model, path)
     if t.sub.probe("read_bytes", path) is None:
-        raise Wrong("save_whole(model, path) wrote no file at path", hint="torch.save(model, path)")
+        raise Wrong(tr("{call} wrote no file at path", call="save_whole(model, path)"), hint="torch.save(model, path)")
     loaded = t.sub.probe("l08_unpickle", path, keep=True)
-    _as_module(t.sub, loaded, "what save_whole's file holds",
-               hint="save the model object itself: torch.save(model, path); save_params is the one for the state_dict")
+    _as_module(t.sub, loaded, tr("what save_whole's file holds"),
+               hint=tr("save the model object itself: torch.save(model, path); save_params is the one for the "
+                       "state_dict"))
     _same_state(t.sub.probe("state_dict", loaded), t.sub.probe("state_dict", model),
-                "the state of the model in save_whole's file", hint="torch.save(model, path)", rtol=0, atol=0)
+                tr("the state of the model in save_whole's file"), hint="torch.save(model, path)", rtol=0, atol=0)
 
 
 @lesson.check("load_whole", points=1)
@@ -497,12 +524,13 @@ def load_whole_returns_the_model(t: Trial):
         loaded = t.sub.call("load_whole", path, keep=True)
     except StudentException as exc:
         if "weights_only" in exc.message or "Unpickl" in exc.message:
-            raise Wrong("load_whole could not read a whole model: torch.load refused to unpickle it",
-                        hint="a whole model is a pickled object: torch.load(path, weights_only=False)") from None
+            raise Wrong(tr("load_whole could not read a whole model: torch.load refused to unpickle it"),
+                        hint=tr("a whole model is a pickled object: {code}",
+                                code="torch.load(path, weights_only=False)")) from None
         raise
     _as_module(t.sub, loaded, "load_whole(path)", hint="return torch.load(path, weights_only=False)")
     _same_state(t.sub.probe("state_dict", loaded), t.sub.probe("state_dict", model),
-                "the state of the model load_whole returned", hint="return torch.load(path, weights_only=False)",
+                tr("the state of the model load_whole returned"), hint="return torch.load(path, weights_only=False)",
                 rtol=0, atol=0)
 
 
@@ -511,15 +539,16 @@ def _saved_params(t: Trial):
     t.sub.call("save_params", model, path)
     data = t.sub.probe("read_bytes", path)
     if data is None:
-        raise Wrong("save_params(model, path) wrote no file at path", hint="torch.save(model.state_dict(), path)")
+        raise Wrong(tr("{call} wrote no file at path", call="save_params(model, path)"),
+                    hint="torch.save(model.state_dict(), path)")
     try:
         state = torch.load(io.BytesIO(data), weights_only=True)
     except Exception:
-        raise Wrong("save_params's file does not load with torch.load(..., weights_only=True): it holds pickled "
-                    "objects, not just tensors", hint="save the parameters only: torch.save(model.state_dict(), path)"
-                    ) from None
+        raise Wrong(tr("save_params's file does not load with torch.load(..., weights_only=True): it holds pickled "
+                       "objects, not just tensors"),
+                    hint=tr("save the parameters only: {code}", code="torch.save(model.state_dict(), path)")) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise Wrong("save_params's file should hold a dict of tensors (a state_dict)", "a dict of tensors",
+        raise Wrong(tr("save_params's file should hold a dict of tensors (a state_dict)"), tr("a dict of tensors"),
                     expect.describe(state), "torch.save(model.state_dict(), path)")
     return model, state
 
@@ -536,9 +565,9 @@ def save_params_holds_the_state_dict(t: Trial):
     model, state = _saved_params(t)
     expected = t.sub.probe("state_dict", model)
     got = {k: TensorSnap(v, "cpu", False, True, None) for k, v in state.items()}
-    _same_state(got, expected, "the saved state_dict",
-                hint="save model.state_dict(): it holds the parameters and the buffers "
-                     "(like BatchNorm's running statistics)", rtol=0, atol=0)
+    _same_state(got, expected, tr("the saved state_dict"),
+                hint=tr("save model.state_dict(): it holds the parameters and the buffers "
+                        "(like BatchNorm's running statistics)"), rtol=0, atol=0)
 
 
 def _loaded_params(t: Trial):
@@ -554,10 +583,10 @@ def load_params_returns_loaded_model(t: Trial):
     """load_params returns the model, now holding the saved parameters."""
     source, _, out = _loaded_params(t)
     _as_module(t.sub, out, "load_params(model, path)",
-               hint="load the saved state_dict into the model (model.load_state_dict(torch.load(path))), then "
-                    "`return model`; load_state_dict itself returns a report of missing keys, not the model")
+               hint=tr("load the saved state_dict into the model (model.load_state_dict(torch.load(path))), then "
+                       "`return model`; load_state_dict itself returns a report of missing keys, not the model"))
     _same_state(t.sub.probe("state_dict", out), t.sub.probe("state_dict", source),
-                "the state of the model load_params returned",
+                tr("the state of the model load_params returned"),
                 hint="model.load_state_dict(torch.load(path)); return model", rtol=0, atol=0)
 
 
@@ -566,5 +595,6 @@ def load_params_loads_into_given_model(t: Trial):
     """The model passed to load_params is the one that receives the parameters."""
     source, target, _ = _loaded_params(t)
     _same_state(t.sub.probe("state_dict", target), t.sub.probe("state_dict", source),
-                "the state of the model given to load_params",
-                hint="load into the model you were given: model.load_state_dict(torch.load(path))", rtol=0, atol=0)
+                tr("the state of the model given to load_params"),
+                hint=tr("load into the model you were given: {code}", code="model.load_state_dict(torch.load(path))"),
+                rtol=0, atol=0)

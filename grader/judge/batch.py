@@ -45,6 +45,7 @@ class GradeOptions:
     submission_data_root: Path | None = None   # set by grade_batch: MNIST without the test labels
     executor: str = "local"            # "local" (a pool of forked workers) or "dask"
     scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
+    lang: str = ""                     # language of the student-facing text ("": the active one, see grader.i18n)
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,10 @@ def checks_fingerprint() -> str:
 
 
 def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
-    digest = hashlib.sha256(json.dumps([checks, options.seed, options.device, list(options.lessons)]).encode())
+    settings = [checks, options.seed, options.device, list(options.lessons)]
+    if options.lang not in ("", "en"):    # (English results from before languages existed stay valid)
+        settings.append(options.lang)
+    digest = hashlib.sha256(json.dumps(settings).encode())
     for job in sorted(jobs, key=lambda j: j.lesson):
         digest.update(job.lesson.encode())
         for path in ([job.source] if job.source else []) + list(job.checkpoints):
@@ -95,6 +99,10 @@ _worker: dict = {}
 
 def _start_worker(options: GradeOptions) -> None:
     """Once per judge worker process: its own warm zygote and reference handles."""
+    from grader.i18n import set_language
+    set_language(options.lang or None)    # the messages a worker writes are in the judge's language
+    if options.lang:
+        os.environ["GRADER_LANG"] = options.lang   # and those of its zygote (a fresh interpreter)
     if _worker.get("options") == options:
         return
     import torch
@@ -128,6 +136,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     if options is not None:
         _start_worker(options)
     from grader.handle import NoAnswer
+    from grader.i18n import tr
     from grader.judge.remote import Budget, ProcessHandle
     from grader.notebooks import NotANotebook, notebook_as_module
     from grader.runner import devices_for, grade_lesson
@@ -136,7 +145,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     options: GradeOptions = _worker["options"]
     lesson = load_lesson(job.lesson)
     if job.source is None:
-        message = job.refused or f"No {lesson.filename} or {lesson.id}.ipynb was submitted for {lesson.id}."
+        message = job.refused or tr("No {filename} or {notebook} was submitted for {lesson}.",
+                                    filename=lesson.filename, notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
         return job, _not_gradable(lesson, message), [], time.perf_counter() - started
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
     handle = None
@@ -179,8 +189,13 @@ def _checkpoint_notes(job: Job) -> list[str]:
 
 
 # --- the judge side ------------------------------------------------------------------------
-def plan(submissions, lessons: tuple[str, ...]) -> dict[str, tuple[object, list[Job]]]:
-    """Jobs per student, one per requested lesson (a lesson not submitted still gets a row)."""
+def plan(submissions, lessons: tuple[str, ...],
+         solutions: Path = PROJECT_ROOT / "solutions") -> dict[str, tuple[object, list[Job]]]:
+    """Jobs per student, one per requested lesson (a lesson not submitted still gets a row). A folder
+    holding the lesson module and notebooks is graded on the one the student changed from the stub
+    (the module when several were: grader.lesson_notebooks.submitted_source)."""
+    from grader.judge.intake import LESSON_NOTEBOOK, notebook_name
+    from grader.lesson_notebooks import submitted_source
     planned = {}
     for submission in submissions:
         jobs = []
@@ -191,13 +206,15 @@ def plan(submissions, lessons: tuple[str, ...]) -> dict[str, tuple[object, list[
             checkpoints: tuple[Path, ...] = ()
             if folder is not None:
                 folder = Path(folder)
-                module, notebook = folder / lesson.filename, folder / f"{lesson_id}.ipynb"
                 if folder.is_file() and folder.suffix == ".ipynb":
                     source = folder
-                elif module.is_file() and not module.is_symlink():
-                    source = module
-                elif notebook.is_file() and not notebook.is_symlink():
-                    source = notebook
+                elif folder.is_dir():
+                    notebooks = sorted((m.group("lang") is not None, notebook_name(m), p) for p in folder.iterdir()
+                                       if (m := LESSON_NOTEBOOK.fullmatch(p.name))
+                                       and notebook_name(m).startswith(lesson_id + "."))
+                    candidates = [p for p in [folder / lesson.filename] + [n[-1] for n in notebooks]
+                                  if p.is_file() and not p.is_symlink()]
+                    source = submitted_source(candidates, solutions / lesson_id / lesson.filename)
                 if folder.is_dir():
                     checkpoints = tuple(sorted(p for p in folder.glob("*.ckpt") if p.is_file() and not p.is_symlink()))
             jobs.append(Job(submission.student, lesson_id, source, checkpoints,
@@ -232,6 +249,14 @@ def run_jobs(jobs: list[Job], options: GradeOptions):
 
 
 def grade_batch(submissions, options: GradeOptions) -> BatchReport:
+    """Grade and write everything; student-facing text in `options.lang` (default: the active language)."""
+    from grader.i18n import language, using_language
+    options = dataclasses.replace(options, lang=options.lang or language())
+    with using_language(options.lang):
+        return _grade_batch(submissions, options)
+
+
+def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
     from grader.writers.feedback import feedback_markdown
     from grader.writers.gradebook import gradebook_csv, summary
     from grader.writers.gradescope import results_json
@@ -243,11 +268,11 @@ def grade_batch(submissions, options: GradeOptions) -> BatchReport:
         from grader.judge.dataview import submission_view
         view = Path(tempfile.mkdtemp(prefix="grader-mnist-view-"))
         try:
-            return grade_batch(submissions, dataclasses.replace(
+            return _grade_batch(submissions, dataclasses.replace(
                 options, submission_data_root=submission_view(options.data_root, view)))
         finally:
             shutil.rmtree(view, ignore_errors=True)
-    planned = plan(submissions, options.lessons)
+    planned = plan(submissions, options.lessons, options.solutions)
     todo_jobs, fingerprints = [], {}
     for student, (submission, jobs) in planned.items():
         fingerprint = submission_fingerprint(jobs, options, checks)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from grader import data
+from grader.i18n import tr
 
 LESSON_OF = {"linear_model.ckpt": "lesson04", "logistic_regression_model.ckpt": "lesson05",
              "NN_model.ckpt": "lesson06"}
@@ -44,26 +45,28 @@ def evaluate(path: Path, *, data_root: Path | None, lesson4_data=None) -> str:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # a pickle payload, a truncated file, a whole pickled model...
-        return (f"{name}: could not be loaded safely ({type(exc).__name__}). Save the state_dict only: "
-                "torch.save(model.state_dict(), path).")
+        return tr("{name}: could not be loaded safely ({error}). Save the state_dict only: "
+                  "torch.save(model.state_dict(), path).", name=name, error=type(exc).__name__)
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        return f"{name}: is not a state_dict (a dict of tensors); save model.state_dict()."
+        return tr("{name}: is not a state_dict (a dict of tensors); save model.state_dict().", name=name)
     try:
         model = _architecture(name, state)
         model.load_state_dict(state)
     except Exception as exc:
-        return f"{name}: does not fit the lesson's model ({type(exc).__name__}: {str(exc)[:120]})."
+        return tr("{name}: does not fit the lesson's model ({error}).", name=name,
+                  error=f"{type(exc).__name__}: {str(exc)[:120]}")
     model.eval()
     with torch.no_grad():
         if name == "linear_model.ckpt":
             if lesson4_data is None:
-                return f"{name}: loaded."
+                return tr("{name}: loaded.", name=name)
             x, y = (torch.as_tensor(a, dtype=torch.float32) for a in lesson4_data)
             mse = nn.functional.mse_loss(model(x), y).item()
-            return f"{name}: loaded; mean squared error on the lesson-4 data = {mse:.4f}."
+            return tr("{name}: loaded; mean squared error on the lesson-4 data = {mse:.4f}.", name=name, mse=mse)
         if data_root is None:
-            return f"{name}: loaded."
+            return tr("{name}: loaded.", name=name)
         images = data.load_mnist_images(data_root, "test").reshape(-1, 28 * 28)
         labels = data.load_mnist_labels(data_root, "test")
         accuracy = (model(images).argmax(dim=1) == labels).float().mean().item()
-        return f"{name}: loaded; accuracy on the 10,000 MNIST test images = {accuracy:.4f}."
+        return tr("{name}: loaded; accuracy on the 10,000 MNIST test images = {accuracy:.4f}.", name=name,
+                  accuracy=accuracy)

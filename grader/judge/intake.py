@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
+from grader.i18n import tr
+
 MiB = 2**20
 MAX_ARCHIVE_BYTES = 200 * MiB
 MAX_ARCHIVE_FILES = 5000
@@ -31,7 +33,8 @@ RATIO_FLOOR = 1 * MiB
 MAX_LISTED = 100                   # ignored entries listed per submission
 
 LESSON_DIR = re.compile(r"lesson0*(\d{1,2})", re.IGNORECASE)
-LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})\.ipynb", re.IGNORECASE)
+# lessonNN.ipynb, or a generated notebook in another language: lessonNN.vi.ipynb (grader/lesson_notebooks.py)
+LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})(?:\.(?P<lang>[a-z]{2}))?\.ipynb", re.IGNORECASE)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 # Never graded, never listed: version control and tool droppings.
@@ -77,7 +80,8 @@ def extract_archive(path: Path, dest: Path, *, max_bytes: int = MAX_ARCHIVE_BYTE
     """
     path, dest = Path(path), Path(dest)
     if path.stat().st_size > max_bytes:
-        raise UnsafeArchive(f"{path.name}: the archive itself is larger than {max_bytes // MiB} MiB")
+        raise UnsafeArchive(tr("{archive}: the archive itself is larger than {mib} MiB", archive=path.name,
+                                  mib=max_bytes // MiB))
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):
         raise ValueError(f"{dest} must be empty")
@@ -90,14 +94,14 @@ def extract_archive(path: Path, dest: Path, *, max_bytes: int = MAX_ARCHIVE_BYTE
         elif name.endswith(TAR_SUFFIXES):
             _extract_tar(path, dest, budget, skipped)
         else:
-            raise UnsafeArchive(f"{path.name}: not a .zip, .tar, .tar.gz or .tgz archive")
+            raise UnsafeArchive(tr("{archive}: not a .zip, .tar, .tar.gz or .tgz archive", archive=path.name))
     except UnsafeArchive:
         shutil.rmtree(dest, ignore_errors=True)
         raise
     except (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, RuntimeError, NotImplementedError,
             OSError) as exc:
         shutil.rmtree(dest, ignore_errors=True)
-        raise UnsafeArchive(f"{path.name}: could not be read ({exc})") from None
+        raise UnsafeArchive(tr("{archive}: could not be read ({error})", archive=path.name, error=exc)) from None
     return dest
 
 
@@ -109,24 +113,25 @@ class _Budget:
     def count_entry(self) -> None:
         self.files += 1
         if self.files > self.max_files:
-            raise UnsafeArchive(f"{self.archive}: more than {self.max_files} entries")
+            raise UnsafeArchive(tr("{archive}: more than {count} entries", archive=self.archive, count=self.max_files))
 
     def count_bytes(self, n: int) -> None:
         self.bytes += n
         if self.bytes > self.max_bytes:
-            raise UnsafeArchive(f"{self.archive}: more than {self.max_bytes // MiB} MiB once extracted")
+            raise UnsafeArchive(tr("{archive}: more than {mib} MiB once extracted", archive=self.archive,
+                                  mib=self.max_bytes // MiB))
 
 
 def _safe_target(dest: Path, name: str, archive: str) -> Path | None:
     """Where entry `name` goes inside dest; None for the archive's root entry."""
     if "\x00" in name:
-        raise UnsafeArchive(f"{archive}: an entry name contains a NUL byte")
+        raise UnsafeArchive(tr("{archive}: an entry name contains a NUL byte", archive=archive))
     posix = name.replace("\\", "/")
     if posix.startswith("/") or re.match(r"[A-Za-z]:", posix):
-        raise UnsafeArchive(f"{archive}: absolute path {name!r}")
+        raise UnsafeArchive(tr("{archive}: absolute path {name!r}", archive=archive, name=name))
     parts = posix.split("/")
     if ".." in parts:
-        raise UnsafeArchive(f"{archive}: path traversal in {name!r}")
+        raise UnsafeArchive(tr("{archive}: path traversal in {name!r}", archive=archive, name=name))
     parts = [p for p in parts if p not in ("", ".")]
     return dest.joinpath(*parts) if parts else None
 
@@ -136,13 +141,14 @@ def _write_member(stream: BinaryIO, target: Path, declared: int, budget: _Budget
         target.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
     except (NotADirectoryError, IsADirectoryError, FileExistsError):
-        raise UnsafeArchive(f"{budget.archive}: entries conflict at {name!r}") from None
+        raise UnsafeArchive(tr("{archive}: entries conflict at {name!r}", archive=budget.archive, name=name)) from None
     written = 0
     with os.fdopen(fd, "wb") as out:
         while chunk := stream.read(MiB):
             written += len(chunk)
             if written > declared:
-                raise UnsafeArchive(f"{budget.archive}: {name!r} holds more bytes than its header declares")
+                raise UnsafeArchive(tr("{archive}: {name!r} holds more bytes than its header declares",
+                                         archive=budget.archive, name=name))
             budget.count_bytes(len(chunk))
             out.write(chunk)
 
@@ -151,19 +157,21 @@ def _extract_zip(path: Path, dest: Path, budget: _Budget, skipped: list[str]) ->
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         if len(members) > budget.max_files:
-            raise UnsafeArchive(f"{path.name}: more than {budget.max_files} entries")
+            raise UnsafeArchive(tr("{archive}: more than {count} entries", archive=path.name,
+                                   count=budget.max_files))
         declared = sum(m.file_size for m in members)
         if declared > budget.max_bytes:
-            raise UnsafeArchive(f"{path.name}: declares {declared // MiB} MiB once extracted "
-                                f"(limit {budget.max_bytes // MiB} MiB)")
+            raise UnsafeArchive(tr("{archive}: declares {mib} MiB once extracted (limit {limit} MiB)",
+                                   archive=path.name, mib=declared // MiB, limit=budget.max_bytes // MiB))
         for member in members:
             budget.count_entry()
             mode = member.external_attr >> 16 if member.create_system == 3 else 0  # 3: Unix
             if stat.S_ISLNK(mode):
-                skipped.append(f"{member.filename} (link)")
+                skipped.append(tr("{name} (link)", name=member.filename))
                 continue
             if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
-                raise UnsafeArchive(f"{path.name}: {member.filename!r} is a device or other special file")
+                raise UnsafeArchive(tr("{archive}: {name!r} is a device or other special file", archive=path.name,
+                                       name=member.filename))
             target = _safe_target(dest, member.filename, path.name)
             if target is None:
                 continue
@@ -171,8 +179,8 @@ def _extract_zip(path: Path, dest: Path, budget: _Budget, skipped: list[str]) ->
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-                raise UnsafeArchive(f"{path.name}: {member.filename!r} is compressed more than {MAX_RATIO}x "
-                                    "(a zip bomb?)")
+                raise UnsafeArchive(tr("{archive}: {name!r} is compressed more than {ratio}x (a zip bomb?)",
+                                       archive=path.name, name=member.filename, ratio=MAX_RATIO))
             with archive.open(member) as stream:
                 _write_member(stream, target, member.file_size, budget, member.filename)
 
@@ -183,10 +191,11 @@ def _extract_tar(path: Path, dest: Path, budget: _Budget, skipped: list[str]) ->
         for member in archive:     # lazily: a huge member list is refused before it is all read
             budget.count_entry()
             if member.issym() or member.islnk():
-                skipped.append(f"{member.name} (link)")
+                skipped.append(tr("{name} (link)", name=member.name))
                 continue
             if not (member.isfile() or member.isdir()):
-                raise UnsafeArchive(f"{path.name}: {member.name!r} is a device or other special file")
+                raise UnsafeArchive(tr("{archive}: {name!r} is a device or other special file", archive=path.name,
+                                       name=member.name))
             target = _safe_target(dest, member.name, path.name)
             if data_filter is not None:
                 try:
@@ -199,7 +208,8 @@ def _extract_tar(path: Path, dest: Path, budget: _Budget, skipped: list[str]) ->
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             if budget.bytes + member.size > budget.max_bytes:
-                raise UnsafeArchive(f"{path.name}: more than {budget.max_bytes // MiB} MiB once extracted")
+                raise UnsafeArchive(tr("{archive}: more than {mib} MiB once extracted", archive=path.name,
+                                       mib=budget.max_bytes // MiB))
             stream = archive.extractfile(member)
             _write_member(stream, target, member.size, budget, member.name)
 
@@ -243,7 +253,7 @@ def find_submissions(paths: Iterable[Path], *, scratch: Path | None = None) -> l
             try:
                 extract_archive(path, dest, skipped=skipped)
             except UnsafeArchive as exc:  # this student gets the message; the batch goes on
-                found.append(Submission(archive_stem(path), path, {}, refused=f"Refused: {exc}."))
+                found.append(Submission(archive_stem(path), path, {}, refused=tr("Refused: {reason}.", reason=exc)))
                 continue
             inside = _from_folder(_unwrap(dest), archive_stem(path), extra_ignored=skipped)
             # An archive is always one student's, even when no lesson file survived extraction.
@@ -315,6 +325,12 @@ def student_names(parent: str, folders: list[str]) -> dict[str, str]:
     return {f: f[len(prefix):] for f in folders}
 
 
+def notebook_name(match: re.Match) -> str:
+    """The canonical name of a lesson notebook: lesson03.ipynb, lesson03.vi.ipynb."""
+    lang = match.group("lang")
+    return f"{_lesson_id(match)}.{lang.lower()}.ipynb" if lang else f"{_lesson_id(match)}.ipynb"
+
+
 def _lone_notebook(path: Path, scratch: Path) -> Submission:
     match = LESSON_NOTEBOOK.fullmatch(path.name)
     student = path.resolve().parent.name or "student"
@@ -348,7 +364,7 @@ def _ignored_files(root: Path, lessons: dict[str, Path]) -> tuple[str, ...]:
             path = folder_path / name
             relative = path.relative_to(root).as_posix()
             if path.is_symlink():
-                relative += " (link)"
+                relative = tr("{name} (link)", name=relative)
             elif _is_lesson_file(name, folder_path in lesson_folders):
                 continue
             listed.append(relative)
@@ -356,7 +372,7 @@ def _ignored_files(root: Path, lessons: dict[str, Path]) -> tuple[str, ...]:
             break
     listed.sort()
     if len(listed) > MAX_LISTED:
-        listed[MAX_LISTED:] = [f"... and {len(listed) - MAX_LISTED} more"]
+        listed[MAX_LISTED:] = [tr("... and {count} more", count=len(listed) - MAX_LISTED)]
     return tuple(listed)
 
 
@@ -375,20 +391,20 @@ def copy_lesson_files(submission: Submission, lesson: str, dest: Path,
         if entry.name in JUNK:
             continue
         if entry.is_symlink():
-            ignored.append(f"{entry.name} (link)")
+            ignored.append(tr("{name} (link)", name=entry.name))
         elif entry.is_dir(follow_symlinks=False):
             ignored += _files_below(Path(entry.path), entry.name)
         elif not entry.is_file(follow_symlinks=False):
-            ignored.append(f"{entry.name} (not a regular file)")
+            ignored.append(tr("{name} (not a regular file)", name=entry.name))
         else:
             match = LESSON_NOTEBOOK.fullmatch(entry.name)
             notebook = match is not None and _lesson_id(match) == lesson
             if not (entry.name in allowed or notebook or entry.name.endswith(".ckpt")):
                 ignored.append(entry.name)
             elif entry.stat(follow_symlinks=False).st_size > MAX_LESSON_FILE_BYTES:
-                ignored.append(f"{entry.name} (larger than {MAX_LESSON_FILE_BYTES // MiB} MiB)")
+                ignored.append(tr("{name} (larger than {mib} MiB)", name=entry.name, mib=MAX_LESSON_FILE_BYTES // MiB))
             else:
-                _copy_file(Path(entry.path), dest / (f"{lesson}.ipynb" if notebook else entry.name))
+                _copy_file(Path(entry.path), dest / (notebook_name(match) if notebook else entry.name))
                 copied.append(entry.name)
     return copied, ignored
 
@@ -411,12 +427,14 @@ def _copy_file(source: Path, target: Path) -> None:
     with os.fdopen(fd, "rb") as src:
         info = os.fstat(src.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_LESSON_FILE_BYTES:
-            raise UnsafeArchive(f"{source.name}: not a regular file of at most {MAX_LESSON_FILE_BYTES // MiB} MiB")
+            raise UnsafeArchive(tr("{name}: not a regular file of at most {mib} MiB", name=source.name,
+                                   mib=MAX_LESSON_FILE_BYTES // MiB))
         out_fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
         with os.fdopen(out_fd, "wb") as out:
             left = MAX_LESSON_FILE_BYTES
             while chunk := src.read(MiB):
                 left -= len(chunk)
                 if left < 0:
-                    raise UnsafeArchive(f"{source.name}: grew past {MAX_LESSON_FILE_BYTES // MiB} MiB while copied")
+                    raise UnsafeArchive(tr("{name}: grew past {mib} MiB while copied", name=source.name,
+                                           mib=MAX_LESSON_FILE_BYTES // MiB))
                 out.write(chunk)

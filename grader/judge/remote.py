@@ -15,19 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.handle import Handle, NoAnswer
+from grader.i18n import N_, tr, tr_marked
 from grader.judge import protocol
 from grader.judge.zygote import Zygote
 
 LIMIT_MESSAGES = {
-    "call time": "your code took longer than {call_s:g} s to answer one call (an endless loop?)",
-    "lesson time": "the lesson used up its {lesson_s:g} s time limit",
-    "memory": "your code used more memory than the {memory_mb} MB limit",
-    "cpu time": "your code used more than {cpu_s:g} s of CPU time",
-    "file size": "your code wrote more than {file_mb} MB to a file or to its printed output",
-    "processes": "your code started too many processes or threads",
-    "exited": "your code ended its own process (exit code {code})",
-    "crashed": "the process running your code crashed (signal {signal})",
-    "protocol": "the process running your code sent something unreadable and was stopped",
+    "call time": N_("your code took longer than {call_s:g} s to answer one call (an endless loop?)"),
+    "lesson time": N_("the lesson used up its {lesson_s:g} s time limit"),
+    "memory": N_("your code used more memory than the {memory_mb} MB limit"),
+    "cpu time": N_("your code used more than {cpu_s:g} s of CPU time"),
+    "file size": N_("your code wrote more than {file_mb} MB to a file or to its printed output"),
+    "processes": N_("your code started too many processes or threads"),
+    "exited": N_("your code ended its own process (exit code {code})"),
+    "crashed": N_("the process running your code crashed (signal {signal})"),
+    "protocol": N_("the process running your code sent something unreadable and was stopped"),
 }
 
 
@@ -124,7 +125,7 @@ class ProcessHandle(Handle):
         if limit is None:
             limit = self._limit_from_status(status, exc)
         values = dict(vars(self.budget), code=status.get("code"), signal=status.get("signal"))
-        self.failure = NoAnswer("No answer: " + LIMIT_MESSAGES[limit].format(**values) + ".", limit)
+        self.failure = NoAnswer(tr("No answer: {reason}.", reason=tr_marked(LIMIT_MESSAGES[limit], **values)), limit)
         raise self.failure
 
     def _limit_from_status(self, status: dict, exc: Exception | None) -> str:

@@ -83,12 +83,12 @@ def jacobian(session, name: str, inputs: list[torch.Tensor], output_index: int |
     if output_index is not None:
         out = out[output_index]
     if not isinstance(out, torch.Tensor):
-        return {"output": out, "jacobians": None, "reason": f"returned {type(out).__name__}, not a tensor"}
+        return {"output": out, "jacobians": None, "reason": "not_tensor", "type": type(out).__name__}
     flat = out.reshape(-1)
     rows = [[] for _ in inputs]
     for i in range(flat.numel()):
         if not flat.requires_grad:
-            return {"output": out.detach(), "jacobians": None, "reason": "the output does not require grad"}
+            return {"output": out.detach(), "jacobians": None, "reason": "no_grad"}
         grads = torch.autograd.grad(flat[i], inputs, retain_graph=True, allow_unused=True)
         for k, (g, x) in enumerate(zip(grads, inputs)):
             rows[k].append(torch.zeros_like(x).reshape(-1) if g is None else g.reshape(-1))

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import textwrap
 
+from grader.i18n import N_, tr, tr_marked
 from grader.results import LessonResult, SubmissionResult, percent
 
-STATUS_WORDS = {
-    "passed": "passed",
-    "failed": "failed",
-    "not_started": "not started",
-    "skipped": "skipped",
-    "error": "grader error",
+STATUS_WORDS = {        # English here (the instructors' report uses them as they are); `status_word` translates
+    "passed": N_("passed"),
+    "failed": N_("failed"),
+    "not_started": N_("not started"),
+    "skipped": N_("skipped"),
+    "error": N_("grader error"),
 }
+SUBMISSION_STATUS_WORDS = {"graded": N_("graded"), "judge error": N_("judge error")}
+
+
+def status_word(status: str) -> str:
+    """A TODO's status in the active language."""
+    return tr_marked(STATUS_WORDS[status]) if status in STATUS_WORDS else status
+
+
+def lesson_title(title: str) -> str:
+    """A lesson's title (marked with N_ where the lesson is defined) in the active language."""
+    return tr_marked(title)
 
 
 def _points(value: float) -> str:
@@ -21,15 +33,17 @@ def _points(value: float) -> str:
 
 def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool = True) -> str:
     todos = result.todos()
+    status_heading, total = tr("status"), tr("total")
     name_width = max([len("TODO")] + [len(t) for t in todos]) + 2
-    title = f" {result.lesson} · {result.title} "
-    lines = [title.center(width, "─"), f" {'TODO':<{name_width}}{'status':<14}points"]
+    status_width = max(len(word) for word in [status_heading] + [status_word(s) for s in STATUS_WORDS]) + 2
+    title = f" {result.lesson} · {lesson_title(result.title)} "
+    lines = [title.center(width, "─"), f" {'TODO':<{name_width}}{status_heading:<{status_width}}{tr('points')}"]
     for todo, summary in todos.items():
-        lines.append(f" {todo:<{name_width}}{STATUS_WORDS[summary.status]:<14}"
+        lines.append(f" {todo:<{name_width}}{status_word(summary.status):<{status_width}}"
                      f"{_points(summary.score):>4} / {_points(summary.max_score)}")
     if result.problem:
         lines.append(f" {result.problem}")
-    lines.append(f" {'total':<{name_width + 14}}{_points(result.score):>4} / {_points(result.max_score)}"
+    lines.append(f" {total:<{name_width + status_width}}{_points(result.score):>4} / {_points(result.max_score)}"
                  f"   ({percent(result.score, result.max_score):g}%)")
     if show_messages:
         wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages]
@@ -42,8 +56,10 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
 
 
 def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
-    parts = [f"Student: {result.student}   status: {result.status}"]
+    status = tr_marked(SUBMISSION_STATUS_WORDS[result.status]) if result.status in SUBMISSION_STATUS_WORDS \
+        else result.status
+    parts = [tr("Student: {student}   status: {status}", student=result.student, status=status)]
     parts += [render_lesson(lesson, width=width) for lesson in result.lessons]
-    parts.append(f"Total: {_points(result.score)} / {_points(result.max_score)}"
-                 f" ({percent(result.score, result.max_score):g}%)")
+    parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=_points(result.score),
+                    max_score=_points(result.max_score), percent=percent(result.score, result.max_score)))
     return "\n\n".join(parts)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from grader.i18n import tr
 from grader.results import SubmissionResult, percent
-from grader.writers.console import STATUS_WORDS
+from grader.writers.console import lesson_title, status_word
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
-    lines = [f"# Feedback for {result.student}", "",
-             f"**Total: {result.score:g} / {result.max_score:g} ({percent(result.score, result.max_score):g}%)**", ""]
+    lines = [tr("# Feedback for {student}", student=result.student), "",
+             tr("**Total: {score:g} / {max_score:g} ({percent:g}%)**", score=result.score,
+                max_score=result.max_score, percent=percent(result.score, result.max_score)), ""]
     for note in result.notes:
         lines += [f"> {note}", ""]
     for lesson in result.lessons:
-        lines += [f"## {lesson.lesson} · {lesson.title} — {lesson.score:g} / {lesson.max_score:g}", ""]
+        lines += [f"## {lesson.lesson} · {lesson_title(lesson.title)} — {lesson.score:g} / {lesson.max_score:g}", ""]
         if lesson.problem:
             lines += [lesson.problem, ""]
-        lines += ["| TODO | status | points |", "|---|---|---|"]
+        lines += [tr("| TODO | status | points |"), "|---|---|---|"]
         todos = lesson.todos()
         for todo, summary in todos.items():
-            lines.append(f"| `{todo}` | {STATUS_WORDS[summary.status]} | {summary.score:g} / {summary.max_score:g} |")
+            lines.append(f"| `{todo}` | {status_word(summary.status)} | {summary.score:g} / {summary.max_score:g} |")
         lines.append("")
         for todo, summary in todos.items():
             if summary.status in ("failed", "error"):
@@ -27,6 +29,6 @@ def feedback_markdown(result: SubmissionResult) -> str:
         lines += [f"- {note}" for note in lesson.notes]
         lines.append("")
     if result.ignored_files:
-        lines += ["Only the lesson files were graded; these were ignored: "
-                  + ", ".join(f"`{f}`" for f in result.ignored_files), ""]
+        lines += [tr("Only the lesson files were graded; these were ignored: {files}",
+                     files=", ".join(f"`{f}`" for f in result.ignored_files)), ""]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grader.i18n import tr
 from grader.results import SubmissionResult, check_points
 
 GRADESCOPE_STATUS = {"passed": "passed", "skipped": "passed"}
@@ -19,7 +20,7 @@ def results_json(result: SubmissionResult) -> dict:
             ran = [r for r in runs if r.status != "skipped"]
             failing = [r for r in ran if r.status != "passed"]
             output = " ".join(f"[{r.device}] {r.message}" if r.device else r.message for r in failing) \
-                or ("passed" if ran else first.message)
+                or (tr("passed") if ran else first.message)
             tests.append({
                 "name": f"{lesson.lesson} · {first.todo} · {first.name}",
                 "number": f"{lesson.lesson[-2:].lstrip('0')}.{number}",
@@ -31,10 +32,10 @@ def results_json(result: SubmissionResult) -> dict:
             })
     notes = list(result.notes) + [note for lesson in result.lessons for note in lesson.notes]
     if result.ignored_files:
-        notes.append("Ignored files (only lesson files are graded): " + ", ".join(result.ignored_files))
+        notes.append(tr("Ignored files (only lesson files are graded): {files}", files=", ".join(result.ignored_files)))
     return {
         "score": result.score,
         "execution_time": round(result.execution_time, 3),
-        "output": "\n".join(notes) or f"Graded {len(result.lessons)} lesson(s).",
+        "output": "\n".join(notes) or tr("Graded {count} lesson(s).", count=len(result.lessons)),
         "tests": tests,
     }
