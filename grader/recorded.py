@@ -288,10 +288,8 @@ def replayable_hypothesis() -> None:
     """Make hypothesis ask the same questions in the student's process as at release.
 
     - Generate only: no shrink or explain phase (they ask new questions after a failure).
-    - No constants from "local" modules: hypothesis mixes literals found in the source of every
-      loaded non-site-packages module (the student's file, the solutions, the catalogue...) into
-      its examples, so the examples would depend on which modules a process happened to load.
-      There is no setting for this; the (pinned) hypothesis version's hook is replaced.
+    (Constants from "local" modules are kept out of examples for all grading: see
+    `grader.strategies._without_local_constants`.)
     """
     from hypothesis import Phase, settings
 
@@ -299,12 +297,6 @@ def replayable_hypothesis() -> None:
     wanted = (Phase.explicit, Phase.reuse, Phase.generate)
     if tuple(strategies.GRADING.phases) != wanted:
         strategies.GRADING = settings(strategies.GRADING, phases=wanted)
-    from hypothesis.internal.conjecture import providers
-    if not getattr(providers, "_grader_without_local_constants", False):
-        empty = providers.Constants()
-        providers._get_local_constants = lambda: empty
-        providers.CONSTANTS_CACHE.cache.clear()
-        providers._grader_without_local_constants = True
 
 
 def available(lesson_id: str, folder: Path = ANSWERS_DIR) -> bool:

@@ -28,6 +28,29 @@ GRADING = settings(
 FINITE = dict(allow_nan=False, allow_infinity=False)
 
 
+def _without_local_constants() -> None:
+    """Same submission, same examples, whichever modules a process has loaded.
+
+    Recent hypothesis versions mix literals found in the source of every loaded non-site-packages
+    module (the student's file, the solutions, the catalogue...) into generated examples, so the
+    examples of a student's own run and of the judge's isolated run could differ. There is no
+    setting for it: the hook is replaced where it exists (older versions have no such feature).
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:
+        return
+    if hasattr(providers, "_get_local_constants") and not getattr(providers, "_grader_without_local_constants", False):
+        empty = providers.Constants()
+        providers._get_local_constants = lambda: empty
+        if hasattr(providers, "CONSTANTS_CACHE"):
+            providers.CONSTANTS_CACHE.cache.clear()
+        providers._grader_without_local_constants = True
+
+
+_without_local_constants()
+
+
 def shapes(min_dims: int = 1, max_dims: int = 3, max_side: int = 5) -> st.SearchStrategy[tuple[int, ...]]:
     return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
 

@@ -34,3 +34,12 @@ def reference_handles():
 def mnist_root():
     from grader import data
     return data.data_root()
+
+
+@pytest.fixture(autouse=True)
+def grading_settings_restored():
+    """Release and replay switch a process to replay mode (no shrinking); later tests must not inherit it."""
+    from grader import strategies
+    saved = strategies.GRADING
+    yield
+    strategies.GRADING = saved
