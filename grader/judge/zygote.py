@@ -81,13 +81,43 @@ class Zygote:
 
 # --- zygote side ---------------------------------------------------------------
 def _warm_up(data_root: str | None) -> None:
+    """Pay once, here, the first-use costs every child would otherwise pay again.
+
+    Lazy imports and one-time initialisation (autograd, optimizers — torch imports its compiler
+    stack on the first step —, matplotlib's Agg backend, torchvision's models, DataLoader,
+    serialization) cost a fresh process up to a second; a forked child inherits them warm.
+    """
+    import io
+
     import torch
 
     from grader import probes
     probes.load_all()
     x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
     (x.sin() * 2).sum().backward()
-    torch.nn.functional.cross_entropy(torch.nn.Linear(4, 3)(x.float().detach()), torch.zeros(8, dtype=torch.long)).backward()
+    model = torch.nn.Linear(4, 3)
+    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters())):
+        torch.nn.functional.cross_entropy(model(x.float().detach()), torch.zeros(8, dtype=torch.long)).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    with torch.no_grad():
+        torch.nn.functional.mse_loss(model(x.float()), torch.zeros(8, 3))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4, 1), torch.zeros(4)),
+                                         batch_size=2, shuffle=True)
+    list(loader)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    torch.save(model, buffer)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [0, 1], "ro", label="data")
+    axes.legend()
+    plt.close(figure)
+    import torchvision
+    torchvision.models.resnet18(weights=None)
     if data_root:
         from grader import data
         data.load_mnist(data_root, "train")
