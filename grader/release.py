@@ -141,7 +141,7 @@ def package_closure(roots: list[str], package_root: Path) -> dict[str, Path]:
 def package_files(lessons: list[str], package_root: Path) -> list[Path]:
     probes = [f"grader.probes.{p.stem}" for p in (package_root / "probes").glob("*.py") if p.stem != "__init__"]
     roots = (["grader", "grader.pytest_plugin", "grader.classroom", "grader.recorded", "grader.writers.classroom",
-              "grader.writers.console", "grader.data", "grader.checks", "grader.probes"]
+              "grader.writers.console", "grader.data", "grader.checks", "grader.probes", "grader.notebook_checks"]
              + [f"grader.checks.{lesson}" for lesson in lessons] + probes)
     modules = package_closure(roots, package_root)
     for forbidden in ("grader.release", "grader.cli", "grader.judge"):
@@ -245,8 +245,8 @@ def _dependencies(project: Path) -> list[str]:
     out = []
     for requirement in data["project"]["dependencies"]:
         name = re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower()
-        if name in ("nbformat", "nbclient", "ipykernel"):
-            continue   # the notebooks are not released yet (see write_notebooks)
+        if name in ("nbformat", "nbclient"):
+            continue   # the grader's own notebook tooling; students only need a kernel (ipykernel)
         if name == "hypothesis":
             requirement = f"hypothesis=={hypothesis.__version__}"   # generation must match the recording
         out.append(requirement)
@@ -443,12 +443,18 @@ modified" if they differ.
 '''
 
 
-def write_notebooks(out: Path, lessons: list) -> list[Path]:
-    """Hook for the lesson notebooks: not released yet, so it writes nothing. When they are, it
-    should write each released lesson's student notebooks (grader/lesson_notebooks.py makes them
-    for exercises/) under `out` and return their paths; they are then scanned for solution lines
-    with every other file, and a notebook that grading reads belongs in the manifest."""
-    return []
+def write_notebooks(out: Path, lessons: list, project: Path = PROJECT) -> list[Path]:
+    """Each released lesson's student notebooks (English and Vietnamese), as `grader stubs` makes
+    them for exercises/. They are scanned for solution lines with every other file."""
+    from grader.lesson_notebooks import expected_notebooks
+    ids = {getattr(lesson, "id", lesson) for lesson in lessons}
+    written = []
+    for path, text in expected_notebooks(project / "solutions", out / "exercises").items():
+        if path.parent.name in ids:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    return written
 
 
 # ---------------------------------------------------------------- safety checks
@@ -599,7 +605,7 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         (tree / ".gitignore").write_text(".venv/\n__pycache__/\n*.egg-info/\n.pytest_cache/\n.hypothesis/\n"
                                          "datasets/\nbuild/\n", encoding="utf-8")
         (tree / ".gitattributes").write_text("* text=auto eol=lf\n*.gz binary\n*.bin binary\n", encoding="utf-8")
-        write_notebooks(tree, loaded)
+        write_notebooks(tree, loaded, project)
         # the manifest of grading files
         graded = sorted(
             [p for p in (tree / "grader").rglob("*") if p.is_file()]
