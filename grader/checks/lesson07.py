@@ -12,6 +12,7 @@ from grader.expect import Wrong
 from grader.gradcheck import gradcheck
 from grader.handle import StudentException
 from grader.i18n import N_, tr, tr_marked
+from grader.checks import one_weight_model
 from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson07", "gradient_descent", N_("Gradient descent with autograd"),
@@ -27,22 +28,13 @@ RTOL, ATOL = 1e-4, 1e-5          # float32 training: a different but correct op 
 @lesson.check("forward", points=1, per_device=True)
 def forward_matches_reference(t: Trial):
     """forward(x, w) equals x * w for tensors of several shapes and a scalar weight."""
-    def one(example):
-        x, w = example
-        x, w = x.to(t.device), torch.tensor(w, device=t.device)
-        expected, got = t.ref.call("forward", x, w), t.sub.call("forward", x, w)
-        expect.close(got, expected, tr("forward(x, w) for x of shape {shape} and w = {w:.3g}", shape=tuple(x.shape),
-                                       w=w.item()),
-                     hint=tr("the prediction is the input times the weight: x * w"))
-    strategies.for_all(strategies.tensors().flatmap(
-        lambda x: strategies.floats().map(lambda w: (x, w))), one, max_examples=10)
+    one_weight_model.forward_matches_reference(t, max_examples=10)
 
 
 @lesson.check("forward", points=1)
 def forward_gradients(t: Trial):
     """Gradients of forward with respect to x and w (float64 gradcheck)."""
-    x, w = t.randn(5, dtype=torch.float64), t.randn(dtype=torch.float64)
-    gradcheck(t.sub, "forward", [x, w], what="forward(x, w)")
+    one_weight_model.forward_gradients(t, size=5)
 
 
 # --- loss -----------------------------------------------------------------------------------
