@@ -69,7 +69,7 @@ class ProcessHandle(Handle):
             self.pid = self.zygote.spawn(self.job, child_end)
         finally:
             child_end.close()
-        self.hello = self._receive(timeout=self.budget.call_s)
+        self.hello = self._receive()[0]
 
     def begin_check(self) -> None:
         """A check starts: after a crash or timeout, give the next check a fresh process."""
@@ -83,13 +83,19 @@ class ProcessHandle(Handle):
     def protections(self) -> list[str]:
         return list(self.hello.get("protections", [])) if self.hello else []
 
-    def _receive(self, timeout: float):
-        self.sock.settimeout(max(timeout, 0.001))
+    def _call_timeout(self) -> float:
+        """What one exchange may take: the per-call budget, or what is left of the lesson's."""
+        timeout = min(self.budget.call_s, self._lesson_left())
+        if timeout <= 0:
+            self._fail("lesson time")
+        return timeout
+
+    def _receive(self) -> tuple[dict, list[bytes]]:
+        self.sock.settimeout(self._call_timeout())
         try:
-            header, buffers = protocol.receive(self.sock)
-            return header if not buffers else (header, buffers)
+            return protocol.receive(self.sock)
         except (socket.timeout, TimeoutError):
-            self._fail("lesson time" if self._lesson_left() <= timeout else "call time")
+            self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
         except (protocol.ProtocolError, OSError) as exc:
             self._fail(None, exc)
 
@@ -99,23 +105,14 @@ class ProcessHandle(Handle):
     def _exchange(self, request, buffers):
         if self.failure:
             raise self.failure
-        timeout = min(self.budget.call_s, self._lesson_left())
-        if timeout <= 0:
-            self._fail("lesson time")
         try:
-            self.sock.settimeout(timeout)
+            self.sock.settimeout(self._call_timeout())
             protocol.send(self.sock, request, buffers)
         except (socket.timeout, TimeoutError):
             self._fail("call time")
         except OSError as exc:
             self._fail(None, exc)
-        self.sock.settimeout(max(timeout, 0.001))
-        try:
-            return protocol.receive(self.sock)
-        except (socket.timeout, TimeoutError):
-            self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
-        except (protocol.ProtocolError, OSError) as exc:
-            self._fail(None, exc)
+        return self._receive()
 
     def _fail(self, limit: str | None, exc: Exception | None = None):
         if limit is not None:
