@@ -1,15 +1,20 @@
 """A handle whose submission side is a confined child of the zygote.
 
 The judge keeps its own clock: each request has a wall-time budget, and the whole lesson has
-one too. A child that hangs, dies or floods the socket is killed and every later request
-gets `NoAnswer` naming the limit, so "no answer" can only ever cost points.
+one too. It also watches the child's printed output (stdout and stderr go to one file that the
+judge created and keeps open, so renaming or deleting it hides nothing). A child that hangs,
+dies, prints too much or floods the socket is killed and every later request gets `NoAnswer`
+naming the limit, so "no answer" can only ever cost points.
 """
 
 from __future__ import annotations
 
 import os
+import select
+import shutil
 import signal
 import socket
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +30,7 @@ LIMIT_MESSAGES = {
     "memory": N_("your code used more memory than the {memory_mb} MB limit"),
     "cpu time": N_("your code used more than {cpu_s:g} s of CPU time"),
     "file size": N_("your code wrote more than {file_mb} MB to a file or to its printed output"),
+    "output": N_("your code printed more than {output_mb:g} MB"),
     "processes": N_("your code started too many processes or threads"),
     "exited": N_("your code ended its own process (exit code {code})"),
     "crashed": N_("the process running your code crashed (signal {signal})"),
@@ -33,6 +39,26 @@ LIMIT_MESSAGES = {
 
 
 MAX_RESPAWNS = 20
+OUTPUT_POLL_S = 0.2     # how often the judge looks at the output's size while it waits
+OUTPUT_LOG = "output.log"
+
+
+def _open_regular_file(path: Path) -> int:
+    """Open (creating) a plain file for reading; whatever else an earlier child left there
+    under that name (a link, a FIFO) is removed first rather than followed."""
+    flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        fd = os.open(path, flags, 0o600)
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return fd
+        os.close(fd)
+    except OSError:
+        pass
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
+    return os.open(path, flags | os.O_EXCL, 0o600)
 
 
 @dataclass(frozen=True)
@@ -42,6 +68,7 @@ class Budget:
     cpu_s: float = 600.0
     memory_mb: int = 4096
     file_mb: int = 64
+    output_mb: float = 1.0
     max_pids: int = 64
 
 
@@ -60,11 +87,21 @@ class ProcessHandle(Handle):
                        "wall_s": budget.lesson_s},
         }
         self.hello = None
-        self._spawn()
+        self.output: int | None = None
+        try:
+            self._spawn()
+        except BaseException:
+            self._close_output()
+            raise
 
     def _spawn(self) -> None:
         judge_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock = judge_end
+        # Opened (created if an earlier child moved it away) before the child starts, which
+        # opens the same path for its stdout: the judge then watches that very file.
+        self._close_output()
+        self.output = _open_regular_file(Path(self.job["workdir"]) / OUTPUT_LOG)
+        self.output_before = self._output_size()
         try:
             self.pid = self.zygote.spawn(self.job, child_end)
         finally:
@@ -91,13 +128,32 @@ class ProcessHandle(Handle):
         return timeout
 
     def _receive(self) -> tuple[dict, list[bytes]]:
-        self.sock.settimeout(self._call_timeout())
+        deadline = time.monotonic() + self._call_timeout()
         try:
-            return protocol.receive(self.sock)
+            while not select.select([self.sock], [], [], max(0.0, min(OUTPUT_POLL_S, deadline - time.monotonic())))[0]:
+                self._check_output()
+                if time.monotonic() >= deadline:
+                    raise TimeoutError
+            self.sock.settimeout(max(0.001, deadline - time.monotonic()))
+            message = protocol.receive(self.sock)
         except (socket.timeout, TimeoutError):
             self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
         except (protocol.ProtocolError, OSError) as exc:
             self._fail(None, exc)
+        self._check_output()
+        return message
+
+    def _output_size(self) -> int:
+        return os.fstat(self.output).st_size
+
+    def _close_output(self) -> None:
+        if self.output is not None:
+            os.close(self.output)
+            self.output = None
+
+    def _check_output(self) -> None:
+        if self._output_size() - self.output_before > self.budget.output_mb * 2**20:
+            self._fail("output")
 
     def _lesson_left(self) -> float:
         return self.budget.lesson_s - (time.monotonic() - self.started)
@@ -153,5 +209,6 @@ class ProcessHandle(Handle):
 
     def close(self) -> None:
         self.sock.close()
+        self._close_output()
         if self.failure is None:
             self.zygote.forget(self.pid)

@@ -76,8 +76,16 @@ CASES = [
          needs="memory"),
     Case("fork_bomb", patched("import os\ndef forward(x, w):\n    while True:\n        os.fork()\n"), 2, "",
          needs="processes"),
-    Case("huge_print", patched("def forward(x, w):\n    while True:\n        print('x' * 2**20)\n"), 2,
-         "wrote more than 64 MB"),
+    Case("huge_print", patched("def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
+         "printed more than 1 MB"),
+    Case("endless_print", patched("import time\ndef forward(x, w):\n    while True:\n"
+                                  "        print('x' * 2**16)\n        time.sleep(0.001)\n"), 2, "printed more than 1 MB"),
+    Case("hides_its_output", patched("import os\nos.rename('output.log', 'quiet.log')\n"
+                                     "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
+         "printed more than 1 MB"),
+    Case("deletes_its_output", patched("import os\nos.remove('output.log')\n"
+                                       "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
+         "printed more than 1 MB"),
     Case("huge_file", patched("def forward(x, w):\n    with open('big.bin', 'wb') as f:\n"
                               "        while True:\n            f.write(b'0' * 2**20)\n"), 2, "wrote more than 64 MB"),
     # --- lying to the judge ---------------------------------------------------------------------------
