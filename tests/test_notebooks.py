@@ -129,6 +129,46 @@ def test_the_judge_skips_the_score_cell_and_keeps_cell_numbers(tmp_path):
     assert "check_notebook" not in notebook_as_module(tmp_path / "lesson03.ipynb")
 
 
+def write_notebook(path, cells):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells]), path)
+    return path
+
+
+def test_the_judge_runs_a_notebook_in_an_ipython_kernel(tmp_path):
+    """In the sandbox, nbclient runs the cells on an in-process IPython kernel: magics and
+    get_ipython() work (the plain per-cell runner would skip the `%time` line, then stop at
+    get_ipython), `!` lines and `%pip` installs are skipped, and the kernel's namespace is the
+    graded module's, so lesson 1's probe, which patches a name get_device uses, is seen by it."""
+    from grader.judge import intake
+    from grader.judge.batch import GradeOptions, grade_batch
+
+    write_notebook(tmp_path / "class" / "magic" / "lesson03.ipynb", [
+        "!pip install torch\n%pip install torch\n%matplotlib inline\nimport torch",
+        solution_path("lesson03").read_text(),
+        "%time answer = 6 * 7\nassert get_ipython().user_ns is globals() and answer == 42\nanswer"])
+    tensors = solution_path("lesson01").read_text().replace("torch.cuda.is_available()", "is_available()")
+    write_notebook(tmp_path / "class" / "bound" / "lesson01.ipynb", ["from torch.cuda import is_available", tensors])
+    options = GradeOptions(out=tmp_path / "out", lessons=("lesson01", "lesson03"), jobs=2, progress=False)
+    batch = grade_batch(intake.find_submissions([tmp_path / "class"]), options)
+    scores = {(r.student, lesson.lesson): lesson.score for r in batch.graded for lesson in r.lessons}
+    assert scores[("magic", "lesson03")] == 10
+    assert scores[("bound", "lesson01")] == load_lesson("lesson01").max_score
+
+
+def test_without_nbclient_the_cells_run_as_plain_python(tmp_path, monkeypatch):
+    from grader.session import load_module
+    monkeypatch.setitem(sys.modules, "grader.notebook_kernel", None)   # import fails: the fallback
+    cells = ["%matplotlib inline\nimport math", "!ls\ndef root(x):\n    return math.sqrt(x)", "two = root(4)"]
+    path = write_notebook(tmp_path / "lesson03.ipynb", cells)
+    (tmp_path / "ok.py").write_text(notebook_as_module(path))
+    assert load_module(tmp_path / "ok.py").two == 2
+    write_notebook(path, cells + ["1 / 0"])
+    (tmp_path / "broken.py").write_text(notebook_as_module(path))
+    with pytest.raises(Exception, match="lesson03.ipynb: code cell 4 raised ZeroDivisionError: division by zero"):
+        load_module(tmp_path / "broken.py")
+
+
 @pytest.mark.parametrize("text, message", [
     ("intro text\n", "before the first"),
     ("<!-- cell: intro -->\nx\n<!-- cell: intro -->\ny\n", "appears twice"),

@@ -87,6 +87,7 @@ def _warm_up(data_root: str | None) -> None:
     stack on the first step —, matplotlib's Agg backend, torchvision's models, DataLoader,
     serialization) cost a fresh process up to a second; a forked child inherits them warm.
     """
+    import importlib
     import io
 
     import torch
@@ -118,6 +119,15 @@ def _warm_up(data_root: str | None) -> None:
     plt.close(figure)
     import torchvision
     torchvision.models.resnet18(weights=None)
+    # A confined child cannot read grader/ to import the notebooks' kernel runner: import it here,
+    # with nbclient, ipykernel and IPython (imports only: no kernel, thread or zmq context before
+    # the fork). Its kernels serve no debugger: with debugpy marked missing, creating one does not
+    # import it (0.1 s a job, and a warning on stderr).
+    sys.modules.setdefault("debugpy", None)
+    try:
+        importlib.import_module("grader.notebook_kernel")
+    except ImportError:  # no nbclient or ipykernel: notebooks run cell by cell as plain Python
+        pass
     if data_root:
         from grader import data
         data.load_mnist(data_root, "train")

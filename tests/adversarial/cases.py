@@ -40,6 +40,13 @@ def at_import(code: str) -> dict[str, str]:
     return {LESSON: code + "\n" + SOLUTION_MARK}
 
 
+def notebook(*cells: str) -> str:
+    import json
+    return json.dumps({"cells": [{"cell_type": "code", "source": source, "metadata": {}, "outputs": [],
+                                  "execution_count": None} for source in cells],
+                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
 WRONG_FORWARD = "def forward(x, w):\n    return x + w\n"
 # x + w: forward's values are wrong (gradcheck still passes: its gradients match its own values),
 # squared_error is right, and backprop_step keeps only its autograd-state checks.
@@ -160,6 +167,11 @@ CASES = [
     Case("syntax_error", {LESSON: "def forward(x, w)\n    return x * w\n"}, 0, "SyntaxError"),
     Case("notebook_not_json", {"lesson03.ipynb": "this is not { json"}, 0, "not a readable notebook"),
     Case("notebook_cell_never_ends", {"lesson03.ipynb": "@@NOTEBOOK_LOOP@@"}, 0, "took longer than"),
+    Case("notebook_prints_too_much", {"lesson03.ipynb": notebook("print('x' * 3 * 2**20)")}, 0,
+         "printed more than 1 MB"),
+    Case("notebook_runs_the_reference", {"lesson03.ipynb": notebook(   # IPython expands {solutions}
+        "import grader, pathlib\nsolutions = pathlib.Path(grader.__file__).parent.parent / 'solutions'\n"
+        "%run {solutions}/lesson03/backprop.py")}, 0, "has no `forward`", needs="landlock-fs"),
     Case("checkpoint_runs_code", {**patched(""), "exercises/lesson03/linear_model.ckpt": "@@EVIL_PICKLE@@"}, 10,
          note="could not be loaded safely", outside="/tmp/grader-adversarial-pickle"),
 ]
@@ -171,10 +183,7 @@ def evil_pickle() -> bytes:
 
 
 def looping_notebook() -> str:
-    import json
-    return json.dumps({"cells": [{"cell_type": "code", "source": "while True:\n    pass\n", "metadata": {},
-                                  "outputs": [], "execution_count": None}],
-                       "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    return notebook("while True:\n    pass\n")
 
 
 # --- archives: graded by passing the archive itself to the judge ----------------------------------
