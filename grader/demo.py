@@ -15,7 +15,8 @@ from grader.stubs import make_stub
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
 
-# Per student and lesson: "solution", "stub", or the name of a catalogue patch.
+# Per student and lesson: "solution", "stub", "correct" / "first-mistake" (the first catalogue
+# patch of that kind) or the name of a catalogue patch ("mistake_abs_error").
 # A lesson a student did not hand in is simply absent.
 CLASS = {
     "ada": {lesson: "solution" for lesson in LESSON_IDS},
@@ -25,10 +26,21 @@ CLASS = {
 }
 
 
-def _patch(lesson_id: str, kind: str) -> Path | None:
-    prefix = "correct_" if kind == "correct" else "mistake_"
-    found = sorted((CATALOGUE / lesson_id).glob(f"{prefix}*.py"))
-    return found[0] if found else None
+def _patch(lesson_id: str, variant: str) -> Path | None:
+    """"correct" / "first-mistake": the first such patch; otherwise the patch of that name."""
+    if variant in ("correct", "first-mistake"):
+        prefix = "correct_" if variant == "correct" else "mistake_"
+        found = sorted((CATALOGUE / lesson_id).glob(f"{prefix}*.py"))
+        return found[0] if found else None
+    named = CATALOGUE / lesson_id / f"{variant}.py"
+    if not named.is_file():
+        raise ValueError(f"{lesson_id} has no catalogue patch {variant!r}")
+    return named
+
+
+def catalogue_variants(lesson_id: str) -> list[str]:
+    """The names of a lesson's catalogue patches: mistake_... and correct_..."""
+    return sorted(p.stem for p in (CATALOGUE / lesson_id).glob("*.py") if p.stem.startswith(("mistake_", "correct_")))
 
 
 def lesson_source(lesson_id: str, variant: str) -> str:
@@ -39,19 +51,43 @@ def lesson_source(lesson_id: str, variant: str) -> str:
         return make_stub(text, lesson_id, str(solution))
     if variant == "solution":
         return text
-    patch = _patch(lesson_id, "correct" if variant == "correct" else "mistake")
+    patch = _patch(lesson_id, variant)
     return text if patch is None else text + "\n\n# --- sample patch ---\n" + patch.read_text(encoding="utf-8")
 
 
-def build_class(out: Path, students: dict[str, dict[str, str]] | None = None) -> Path:
-    """Write one folder per sample student, laid out like their repository."""
+def lesson_notebook_text(lesson_id: str, variant: str) -> str:
+    """The lesson's notebook as a student hands it in: the stub notebook, or the solved one
+    with each cell that a catalogue patch redefines edited in place (the patch's other code
+    joins the setup cell)."""
+    from grader.lesson_notebooks import (build_notebook, lesson_notebook, load_prose, notebook_text,
+                                         solution_code, split_cells)
+    solution = PROJECT_ROOT / "solutions" / lesson_id / load_lesson(lesson_id).filename
+    if variant == "stub":
+        return notebook_text(lesson_notebook(solution))
+    cells = dict(split_cells(solution_code(solution.read_text(encoding="utf-8"))))
+    patch = None if variant == "solution" else _patch(lesson_id, variant)
+    for name, code in split_cells(patch.read_text(encoding="utf-8")) if patch else []:
+        if name in cells and name != "setup":
+            cells[name] = code
+        else:
+            cells["setup"] = (cells["setup"] + "\n\n" + code).strip("\n")
+    prose = load_prose(solution, [name for name in cells if name != "setup"], "en")
+    return notebook_text(build_notebook(list(cells.items()), prose, lesson_id, "en"))
+
+
+def build_class(out: Path, students: dict[str, dict[str, str]] | None = None, *, notebooks: bool = False) -> Path:
+    """Write one folder per sample student, laid out like their repository (with `notebooks`,
+    each lesson handed in as its notebook instead of the .py file)."""
     out = Path(out)
     if out.exists():
         shutil.rmtree(out)
     for student, lessons in (students or CLASS).items():
         for lesson_id, variant in lessons.items():
             lesson = load_lesson(lesson_id)
-            target = out / student / "exercises" / lesson_id / lesson.filename
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(lesson_source(lesson_id, variant), encoding="utf-8")
+            folder = out / student / "exercises" / lesson_id
+            folder.mkdir(parents=True, exist_ok=True)
+            if notebooks:
+                (folder / f"{lesson_id}.ipynb").write_text(lesson_notebook_text(lesson_id, variant), encoding="utf-8")
+            else:
+                (folder / lesson.filename).write_text(lesson_source(lesson_id, variant), encoding="utf-8")
     return out
