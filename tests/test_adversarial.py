@@ -8,7 +8,6 @@ import pytest
 from adversarial.cases import (ARCHIVE_BUILDERS, ARCHIVE_CASES, CASES, SOLUTION_MARK, evil_pickle,
                               looping_notebook)
 from conftest import SOLUTIONS
-from grader.checks import load_lesson
 from grader.judge import intake, sandbox
 from grader.judge.batch import GradeOptions, grade_batch
 from grader.results import submission_from_dict

@@ -2,7 +2,6 @@
 (full marks with the solutions copied in, zero without errors as released), and its workflow's
 shell steps run here, step by step, into results the Classroom reporter reads."""
 
-import base64
 import gzip
 import json
 import os

@@ -186,7 +186,7 @@ def gradient_descent_final_w_and_w_init(t: Trial):
     """The final w matches the reference, from the default start and from w_init = 1.5."""
     x, y = t.tensor(X), t.tensor([3.0, 5.5, 9.5, 12.0])
     for kwargs, label in (({}, tr("with the default w_init")), ({"w_init": 1.5}, tr("with w_init = {w}", w=1.5))):
-        (ref_w, ref_history), (w, history) = _run(t.ref, x, y, 0.02, 5, **kwargs), _run(t.sub, x, y, 0.02, 5, **kwargs)
+        (ref_w, _), (w, history) = _run(t.ref, x, y, 0.02, 5, **kwargs), _run(t.sub, x, y, 0.02, 5, **kwargs)
         expect.is_tensor(w, tr("the w returned by gradient_descent"))
         expect.close(w, ref_w, tr("w after {epochs} epochs {label}", epochs=5, label=label), check_device=False,
                      rtol=RTOL, atol=ATOL, hint=tr("start from w_init (default 0.0) and return the trained w itself"))

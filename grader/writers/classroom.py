@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import base64
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Iterable
 
