@@ -1,8 +1,14 @@
-"""Benchmarks, written as a Markdown table to benchmarks/results.md (and printed).
+"""Benchmarks, written as Markdown tables to benchmarks/results-WHAT.md (and printed).
 
+    .venv/bin/python benchmarks/run.py all                # everything below, in one run
     .venv/bin/python benchmarks/run.py student            # pytest exercises/lessonNN, correct code
-    .venv/bin/python benchmarks/run.py judge [-n 100]     # batch judge vs pytest per submission
-    .venv/bin/python benchmarks/run.py all
+    .venv/bin/python benchmarks/run.py batch [-n 100]     # one mixed class: judge (local, Dask),
+                                                          # pytest, nbgrader autograde (own venv)
+    .venv/bin/python benchmarks/run.py scaling [--sizes 10,100,1000]
+    .venv/bin/python benchmarks/run.py cuda               # MNIST lessons on the GPU, when there is one
+
+nbgrader is installed on first use in its own environment, benchmarks/.venv-nbgrader
+(benchmarks/peers.py); it never enters the project's.
 
 Timing goals live here, never in the tests. Numbers depend on the machine and its load: each
 table says where and when it was measured.
@@ -25,6 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 PYTHON = sys.executable
 FAST_LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08")
 ALL_LESSONS = FAST_LESSONS[:4] + ("lesson05", "lesson06") + FAST_LESSONS[4:]
@@ -47,10 +54,11 @@ def solution_tree(lesson: str, folder: Path) -> Path:
     return target
 
 
-def time_pytest(folder: Path) -> tuple[float, int]:
+def time_pytest(folder: Path, *extra: str) -> tuple[float, int]:
     started = time.perf_counter()
     done = subprocess.run([PYTHON, "-m", "pytest", str(folder), "-q", "-p", "no:cacheprovider",
-                           f"--solutions={ROOT / 'solutions'}"], capture_output=True, text=True, cwd=folder.parent)
+                           f"--solutions={ROOT / 'solutions'}", *extra], capture_output=True, text=True,
+                          cwd=folder.parent)
     return time.perf_counter() - started, done.returncode
 
 
@@ -71,52 +79,219 @@ def student(repeats: int) -> str:
                       f"_{machine()}_", "", *rows])
 
 
-def judge(count: int, pytest_sample: int) -> str:
-    """`count` correct submissions × the fast lessons through the judge, vs pytest per (submission, lesson)."""
-    from grader.demo import build_class
-    from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+def mixed_class(count: int, lessons) -> dict[str, dict[str, str]]:
+    """`count` students; for each lesson the i-th hands in the i-th of: the solution, the stub,
+    then every catalogue patch (mistakes and alternative correct styles), round and round."""
+    from grader.demo import catalogue_variants
+    variants = {lesson: ["solution", "stub", *catalogue_variants(lesson)] for lesson in lessons}
+    return {f"student{i:04d}": {lesson: variants[lesson][i % len(variants[lesson])] for lesson in lessons}
+            for i in range(count)}
 
-    lines = ["### Batch: the judge vs one `pytest` per submission and lesson", "", f"_{machine()}_", ""]
+
+def grade_command(klass: Path, out: Path, lessons, *extra: str) -> list[str]:
+    return [PYTHON, "-m", "grader", "grade", str(klass), "--out", str(out), "--quiet", "--force",
+            "--lessons", ",".join(l[-2:].lstrip("0") for l in lessons), *extra]
+
+
+def measured_judge(klass: Path, out: Path, lessons, *extra: str) -> dict:
+    """`grader grade` as a subprocess: wall time, peak memory (PSS of the whole process tree), summary."""
+    from peers import run_measured
+    seconds, peak_mb, code, output = run_measured(grade_command(klass, out, lessons, *extra), memory="pss")
+    if code != 0:
+        raise RuntimeError(f"grader grade failed ({code}):\n{output[-3000:]}")
+    summary = json.loads((out / "summary.json").read_text())
+    return {"seconds": seconds, "peak_mb": peak_mb, "jobs": summary["timings"]["jobs"],
+            "mean_job_s": summary["timings"]["mean_job_s"], "summary": summary}
+
+
+def scores(out: Path) -> dict[str, dict[str, float]]:
+    """{student: {lesson: points}} from the gradebook the judge wrote."""
+    import csv
+    with open(out / "gradebook.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {row["student"]: {k: float(v) for k, v in row.items() if k.startswith("lesson") and v not in ("", None)}
+            for row in rows}
+
+
+def dask_batch(klass: str, out: str, lessons: str) -> None:
+    """(In a subprocess of the benchmark) a two-worker LocalCluster, and `grader grade --executor dask` on it."""
+    import logging
+
+    import distributed
+
+    from grader import cli
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                  silence_logs=logging.ERROR) as cluster:
+        code = cli.main(grade_command(Path(klass), Path(out), lessons.split(","), "--executor", "dask",
+                                      "--scheduler", cluster.scheduler_address)[3:])
+    sys.exit(code or 0)
+
+
+def measured_pytest(students: dict[str, dict[str, str]], folder: Path) -> dict:
+    """One fresh `pytest exercises/lessonNN` per (student, lesson): time and peak memory of each."""
+    from grader.checks import load_lesson
+    from grader.demo import lesson_source
+    from peers import run_measured
+    times, peaks = [], []
+    for student, lessons in students.items():
+        for lesson, variant in lessons.items():
+            repo = folder / student
+            shutil.copytree(ROOT / "exercises" / lesson, repo / "exercises" / lesson)
+            (repo / "exercises" / lesson / load_lesson(lesson).filename).write_text(
+                lesson_source(lesson, variant), encoding="utf-8")
+            seconds, peak_mb, _, _ = run_measured(
+                [PYTHON, "-m", "pytest", f"exercises/{lesson}", "-q", "-p", "no:cacheprovider",
+                 f"--solutions={ROOT / 'solutions'}"], memory="pss", cwd=repo)
+            times.append(seconds)
+            peaks.append(peak_mb)
+    return {"jobs": len(times), "seconds": sum(times), "per_job_s": statistics.mean(times), "peak_mb": max(peaks)}
+
+
+def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dict[tuple[str, str], float]:
+    """Seconds the checks take in this process (warm, no isolation) for each (lesson, variant) used:
+    the lesson's own compute, which the judge's per-job time is compared with."""
+    import torch
+    torch.set_num_threads(1)
+    from grader.checks import load_lesson
+    from grader.demo import lesson_source
+    from grader.handle import LocalHandle
+    from grader.runner import grade_lesson
+    out = {}
+    pairs = sorted({(lesson, variant) for lessons in students.values() for lesson, variant in lessons.items()})
+    for lesson_id, variant in pairs:
+        lesson = load_lesson(lesson_id)
+        source = folder / lesson_id / variant / lesson.filename
+        source.parent.mkdir(parents=True)
+        source.write_text(lesson_source(lesson_id, variant), encoding="utf-8")
+        reference = LocalHandle(ROOT / "solutions" / lesson_id / lesson.filename)
+        runs = []
+        for _ in range(2):   # the first run pays this process's first-use costs
+            started = time.perf_counter()
+            grade_lesson(lesson, LocalHandle(source), reference, devices=("cpu",))
+            runs.append(time.perf_counter() - started)
+        out[lesson_id, variant] = runs[-1]
+    return out
+
+
+def batch(count: int, peer_sample: int) -> str:
+    """The same mixed class through the judge (local pool, Dask), pytest and nbgrader."""
+    import peers
+    from grader.demo import build_class
+    lessons = FAST_LESSONS
+    students = mixed_class(count, lessons)
+    sample = dict(list(students.items())[:peer_sample])
+    cores = os.cpu_count() or 1
+    rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        klass = build_class(tmp / "class", {f"student{i:03d}": {l: "solution" for l in FAST_LESSONS}
-                                             for i in range(count)})
-        started = time.perf_counter()
-        report = grade_batch(intake.find_submissions([klass]),
-                             GradeOptions(out=tmp / "out", lessons=FAST_LESSONS, jobs=os.cpu_count() or 1,
-                                          progress=False))
-        judge_s = time.perf_counter() - started
-        jobs = count * len(FAST_LESSONS)
-        full = sum(r.score == r.max_score for r in report.graded)
-        summary = json.loads((tmp / "out" / "summary.json").read_text())
+        klass = build_class(tmp / "class", students)
+        local = rows["judge"] = measured_judge(klass, tmp / "out-local", lessons, "--jobs", str(cores))
+        print(f"judge: {local['seconds']:.1f} s", flush=True)
+        seconds, peak_mb, code, output = peers.run_measured(
+            [PYTHON, str(Path(__file__)), "_dask-batch", str(klass), str(tmp / "out-dask"), ",".join(lessons)],
+            memory="pss")
+        if code != 0:
+            raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
+        rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
+                        "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())["timings"]["mean_job_s"]}
+        same_as_dask = scores(tmp / "out-local") == scores(tmp / "out-dask")
+        print(f"dask: {seconds:.1f} s", flush=True)
+        compute = in_process_compute(students, tmp / "in-process")
+        own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
+                              for lesson, variant in lessons_.items())
 
-        sample = {}
-        for lesson in FAST_LESSONS:
-            folder = solution_tree(lesson, tmp / "pytest")
-            sample[lesson] = statistics.median(time_pytest(folder)[0] for _ in range(pytest_sample))
-        pytest_per_submission = sum(sample.values())
-        pytest_total = pytest_per_submission * count
+        notebooks = build_class(tmp / "class-notebooks", sample, notebooks=True)
+        rows["judge-notebooks"] = measured_judge(notebooks, tmp / "out-notebooks", lessons, "--jobs", str(cores))
+        print(f"judge on notebooks: {rows['judge-notebooks']['seconds']:.1f} s", flush=True)
+        rows["pytest"] = measured_pytest(sample, tmp / "class-pytest")
+        print(f"pytest: {rows['pytest']['seconds']:.1f} s", flush=True)
+        peers.ensure_nbgrader_env()
+        course = peers.nbgrader_course(tmp / "nbgrader", lessons, sample)
+        nbgrader = rows["nbgrader"] = peers.nbgrader_autograde(course, lessons)
+        print(f"nbgrader: {nbgrader['seconds']:.1f} s", flush=True)
+        judged = scores(tmp / "out-local")
+        agree = sum(abs(judged[s][l] - nbgrader["scores"][s][l][0]) < 1e-6 for s in sample for l in lessons
+                    if s in nbgrader["scores"] and l in nbgrader["scores"][s])
+        notebook_scores = scores(tmp / "out-notebooks")
+        same_as_notebooks = sum(abs(judged[s][l] - notebook_scores[s][l]) < 1e-6 for s in sample for l in lessons)
 
-        own_compute = _lesson_compute(FAST_LESSONS)
-        overhead = (summary["timings"]["mean_job_s"] - statistics.mean(own_compute.values()))
-    lines += [
-        "| measure | value |", "|---|---|",
-        f"| submissions × lessons | {count} × {len(FAST_LESSONS)} = {jobs} jobs |",
-        f"| judge wall time (`--jobs {os.cpu_count()}`) | {judge_s:.1f} s ({judge_s / jobs * 1000:.0f} ms per job) |",
-        f"| submissions with full marks | {full} / {count} |",
-        f"| mean time per job inside a worker | {summary['timings']['mean_job_s'] * 1000:.0f} ms |",
-        f"| the lessons' own check compute, in-process (mean per lesson) | "
-        f"{statistics.mean(own_compute.values()) * 1000:.0f} ms |",
-        f"| judge overhead per job (worker time − in-process compute) | {overhead * 1000:.0f} ms |",
-        f"| `pytest exercises/lessonNN` per submission (sum of 6 lessons, median of {pytest_sample}) | "
-        f"{pytest_per_submission:.1f} s |",
-        f"| pytest for all {count} submissions (per-submission time × {count}) | {pytest_total:.0f} s |",
-        f"| speed-up of the judge | {pytest_total / judge_s:.1f}× |",
-        "", "Per lesson, one fresh `pytest` run: " + ", ".join(f"{l} {s:.1f} s" for l, s in sample.items()),
-        "", "In-process check compute per lesson (reference graded against itself, warm): "
-        + ", ".join(f"{l} {s * 1000:.0f} ms" for l, s in own_compute.items()),
+    jobs = count * len(lessons)
+    sample_jobs = len(sample) * len(lessons)
+    pytest_job_s = rows["pytest"]["per_job_s"]
+    nbgrader_job_s = nbgrader["seconds"] / nbgrader["jobs"]
+
+    def row(name, ran, measured_jobs, seconds, peak_mb, overhead_ms="—"):
+        per_job = seconds / measured_jobs
+        return (f"| {name} | {ran} | {per_job * 1000:,.0f} | {per_job * jobs / 60:,.1f} | {overhead_ms} | "
+                f"{peak_mb:,.0f} | {pytest_job_s / per_job:,.1f}× |")
+
+    lines = [
+        f"### Batch: {count} submissions × {len(lessons)} lessons ({', '.join(lessons)}) = {jobs} jobs", "",
+        f"_{machine()}_", "",
+        "Each lesson's submissions cycle through the solution, the stub and every catalogue patch "
+        "(mistakes and alternative correct styles). Peak memory: the largest sum of PSS over the whole "
+        "process tree, sampled every 50 ms. Rows marked _sample_ ran the first "
+        f"{len(sample)} submissions ({sample_jobs} jobs) and are extrapolated to {jobs} jobs.", "",
+        f"| grader | what ran | wall per job (ms) | for all {jobs} jobs (min) | judge overhead per job (ms) | "
+        "peak memory (MB) | speed-up vs pytest |",
+        "|---|---|---|---|---|---|---|",
+        row(f"judge, local pool (`--jobs {cores}`)", f"all {jobs} jobs, `.py` files", local["jobs"], local["seconds"],
+            local["peak_mb"], f"{(local['mean_job_s'] - own) * 1000:.0f}"),
+        row("judge, Dask `LocalCluster` (2 workers × 1 thread)", f"all {jobs} jobs, `.py` files", rows["dask"]["jobs"],
+            rows["dask"]["seconds"], rows["dask"]["peak_mb"], f"{(rows['dask']['mean_job_s'] - own) * 1000:.0f}"),
+        row(f"judge, local pool (`--jobs {cores}`)", "_sample_, notebooks", rows["judge-notebooks"]["jobs"],
+            rows["judge-notebooks"]["seconds"], rows["judge-notebooks"]["peak_mb"]),
+        row("`pytest exercises/lessonNN`, once per submission and lesson", "_sample_, `.py` files",
+            rows["pytest"]["jobs"], rows["pytest"]["seconds"], rows["pytest"]["peak_mb"]),
+        row(f"nbgrader {peers.NBGRADER_VERSION} `autograde`", "_sample_, notebooks", nbgrader["jobs"],
+            nbgrader["seconds"], nbgrader["peak_mb"]),
+        "",
+        f"- Judge overhead per job: the mean time of a job inside a worker ({local['mean_job_s'] * 1000:.0f} ms locally) "
+        f"minus the same checks on the same code run in-process, warm, with no isolation ({own * 1000:.0f} ms on average).",
+        f"- Local pool and Dask gave {'identical' if same_as_dask else 'DIFFERENT'} gradebook scores.",
+        f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
+        f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",
+        f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "
+        "(" + ", ".join(f"{lesson} {m['seconds'] / m['jobs']:.1f} s" for lesson, m in nbgrader["lessons"].items()) + ").",
     ]
+    return "\n".join(lines)
+
+
+def scaling(sizes: list[int], lessons=("lesson03", "lesson07")) -> str:
+    """How the judge's time grows with the number of submissions (the fast lessons)."""
+    from grader.demo import build_class
+    cores = os.cpu_count() or 1
+    lines = [f"### Scaling: the judge (`--jobs {cores}`) on {' and '.join(lessons)}, mixed submissions", "",
+             f"_{machine()}_", "",
+             "| submissions | jobs | wall (s) | per job (ms) | jobs per second | peak memory (MB) |",
+             "|---|---|---|---|---|---|"]
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            klass = build_class(tmp / "class", mixed_class(size, lessons))
+            run = measured_judge(klass, tmp / "out", lessons, "--jobs", str(cores))
+        lines.append(f"| {size:,} | {run['jobs']:,} | {run['seconds']:.1f} | {run['seconds'] / run['jobs'] * 1000:.0f} | "
+                     f"{run['jobs'] / run['seconds']:.1f} | {run['peak_mb']:,.0f} |")
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
+
+
+def cuda() -> str:
+    try:
+        import torch
+        available = torch.cuda.is_available()
+    except ImportError:
+        available = False
+    if not available:
+        return f"### CUDA\n\n_{machine()}_\n\nNo CUDA device on this machine: no GPU numbers in this run."
+    lines = ["### CUDA: `pytest exercises/lessonNN --device cuda`, MNIST lessons, correct code", "",
+             f"_{machine()} · {torch.cuda.get_device_name(0)}_", "",
+             "| lesson | median wall time (s) | runs |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        for lesson in ("lesson05", "lesson06"):
+            folder = solution_tree(lesson, Path(tmp))
+            times = [time_pytest(folder, "--device", "cuda")[0] for _ in range(2)]
+            lines.append(f"| {lesson} | {statistics.median(times):.1f} | 2 |")
     return "\n".join(lines)
 
 
@@ -140,16 +315,19 @@ def _lesson_compute(lessons) -> dict[str, float]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["_dask-batch"]:
+        return dask_batch(*sys.argv[2:5])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("student", "judge", "all"))
-    parser.add_argument("-n", type=int, default=100, help="submissions for the judge benchmark")
+    parser.add_argument("what", choices=("student", "batch", "scaling", "cuda", "all"))
+    parser.add_argument("-n", type=int, default=100, help="submissions in the batch benchmark")
+    parser.add_argument("--sample", type=int, default=5,
+                        help="submissions that pytest and nbgrader grade (their time is extrapolated)")
+    parser.add_argument("--sizes", default="10,100,1000", help="submission counts for the scaling benchmark")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    sections = []
-    if args.what in ("student", "all"):
-        sections.append(student(args.repeats))
-    if args.what in ("judge", "all"):
-        sections.append(judge(args.n, args.repeats))
+    run = {"student": lambda: student(args.repeats), "batch": lambda: batch(args.n, args.sample),
+           "scaling": lambda: scaling([int(n) for n in args.sizes.split(",")]), "cuda": cuda}
+    sections = [run[name]() for name in (run if args.what == "all" else [args.what])]
     text = "\n\n".join(sections) + "\n"
     print(text)
     results = ROOT / "benchmarks" / f"results-{args.what}.md"
