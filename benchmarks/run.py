@@ -154,6 +154,8 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
     torch.set_num_threads(1)
     from grader.checks import load_lesson
     from grader.demo import lesson_source
+    from grader.judge import malloc
+    malloc.keep_freed_memory()   # as in the judge's workers and children
     from grader.handle import LocalHandle
     from grader.runner import grade_lesson
     out = {}

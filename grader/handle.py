@@ -126,7 +126,8 @@ class Handle:
         self._request("release", str(target.id))
 
     def begin_check(self) -> None:
-        """Called before each check; an isolated handle may restart a process that died."""
+        """Called before each check: objects kept for earlier checks are let go (a lesson's
+        models would otherwise pile up), and an isolated handle may restart a process that died."""
 
     def close(self) -> None:
         pass
@@ -142,3 +143,6 @@ class LocalHandle(Handle):
 
     def _exchange(self, request, buffers):
         return answer(self.session, request, buffers)
+
+    def begin_check(self) -> None:
+        self.session.forget_objects()

@@ -16,8 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from grader.handle import Handle
-from grader.session import Session, answer
+from grader.handle import LocalHandle
+from grader.session import Session
 
 TEXT = {   # the few lines this cell prints itself (the table comes from grader.writers.console)
     "en": {
@@ -82,15 +82,12 @@ class NotebookSession(Session):
         self._module = NamespaceModule(namespace, name)
 
 
-class NotebookHandle(Handle):
+class NotebookHandle(LocalHandle):
     """The handle on a notebook's definitions, through the same encoding as every other handle."""
 
     def __init__(self, namespace: dict, filename: str):
         self.filename = filename
         self.session = NotebookSession(namespace, filename)
-
-    def _exchange(self, request, buffers):
-        return answer(self.session, request, buffers)
 
 
 def _solutions_dir(solutions) -> tuple[Path, bool]:

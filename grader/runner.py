@@ -54,6 +54,7 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     trial = Trial(sub=sub, ref=ref, device=device or "cpu", seed=trial_seed, data_root=data_root,
                   submission_data_root=submission_data_root)
     try:
+        ref.begin_check()
         sub.begin_check()
         check.fn(trial)
     except Wrong as wrong:

@@ -79,6 +79,10 @@ class Session:
         self._objects[ref_id] = obj
         return codec.Ref(ref_id, type(obj).__name__)
 
+    def forget_objects(self) -> None:
+        """Let go of every object handed out by reference (a new check starts)."""
+        self._objects.clear()
+
     def resolve(self, ref: codec.Ref) -> Any:
         try:
             return self._objects[ref.id]
@@ -145,6 +149,9 @@ class Session:
             return None
         if op == "release":
             self._objects.pop(int(req["name"]), None)
+            return None
+        if op == "release_all":
+            self.forget_objects()
             return None
         raise codec.CodecError(f"unknown request {op!r}")
 

@@ -5,9 +5,11 @@ import pytest
 import torch
 
 from grader.checks import LESSON_IDS, load_lesson
+from grader import strategies
 from grader.handle import LocalHandle
 
 PROJECT = Path(__file__).resolve().parent.parent
+PRISTINE_GRADING = strategies.GRADING   # as grading sets it up: derandomized, shrinking
 SOLUTIONS, EXERCISES = PROJECT / "solutions", PROJECT / "exercises"
 
 torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
@@ -38,8 +40,13 @@ def mnist_root():
 
 @pytest.fixture(autouse=True)
 def grading_settings_restored():
-    """Release and replay switch a process to replay mode (no shrinking); later tests must not inherit it."""
+    """Release and replay switch a process to replay mode (no shrinking); no test may inherit it.
+
+    Both before and after each test: a module- or session-scoped fixture (a release built once
+    for a file's tests) runs before this function-scoped fixture, so restoring only afterwards
+    would keep its setting for the test that first used it — and for judge workers forked there.
+    """
     from grader import strategies
-    saved = strategies.GRADING
+    strategies.GRADING = PRISTINE_GRADING
     yield
-    strategies.GRADING = saved
+    strategies.GRADING = PRISTINE_GRADING

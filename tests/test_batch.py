@@ -113,3 +113,31 @@ def test_cli_exit_codes(klass, tmp_path):
     assert nothing.returncode == 2 and nothing.stderr.count("\n") == 1
     bad = cli("grade", str(klass), "--out", str(tmp_path / "o3"), "--lessons", "9")
     assert bad.returncode == 2 and "unknown lesson" in bad.stderr
+
+
+def test_each_check_starts_without_the_objects_kept_for_the_last(tmp_path):
+    """A lesson builds models by reference (Refs) in each check: begin_check lets them go, in the
+    confined child as in-process, or a lesson's ResNets would pile up in memory."""
+    import shutil
+
+    import torch
+
+    from grader.handle import LocalHandle, SubmissionError
+    from grader.judge.batch import _start_worker, _worker
+    from grader.judge.remote import Budget, ProcessHandle
+
+    source = tmp_path / "backprop.py"
+    shutil.copy(SOLUTIONS / "lesson03" / "backprop.py", source)
+    _start_worker(GradeOptions(out=tmp_path / "out", lessons=LESSON, jobs=1, progress=False))
+    remote = ProcessHandle(_worker["zygote"], source, tmp_path, Budget(), project_root=PROJECT, data_dirs=[],
+                           filename="backprop.py")
+    try:
+        for handle in (LocalHandle(source), remote):
+            kept = handle.new(torch.ones(3))
+            assert handle.fetch(kept).value.tolist() == [1.0, 1.0, 1.0]
+            handle.begin_check()
+            with pytest.raises(SubmissionError, match="unknown object"):
+                handle.fetch(kept)
+            assert handle.call("forward", torch.ones(2), torch.tensor(2.0)).value.tolist() == [2.0, 2.0]
+    finally:
+        remote.close()

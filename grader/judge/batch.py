@@ -107,7 +107,9 @@ def _start_worker(options: GradeOptions) -> None:
         return
     import torch
     torch.set_num_threads(1)
+    from grader.judge import malloc
     from grader.judge.zygote import Zygote
+    malloc.keep_freed_memory()
     if "zygote" in _worker:
         _worker["zygote"].close()
     _worker["zygote"] = Zygote(data_root=options.submission_data_root)

@@ -115,6 +115,8 @@ class ProcessHandle(Handle):
             self.sock.close()
             self.failure = None
             self._spawn()
+        elif self.failure is None:
+            self._request("release_all")
 
     @property
     def protections(self) -> list[str]:

@@ -556,18 +556,13 @@ class Cgroup:
                 folder = mounts[controller] / own.get(controller, "/").lstrip("/") / name
                 folder.mkdir()
                 made[controller] = folder
-            if "memory" in made:
-                (made["memory"] / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
-                memsw = made["memory"] / "memory.memsw.limit_in_bytes"
-                if memsw.exists():   # no escaping the limit into swap
-                    memsw.write_text(str(limits.memory_bytes))
-            if "pids" in made:
-                (made["pids"] / "pids.max").write_text(str(limits.max_pids))
+            group = cls(1, made.get("memory"), made.get("pids"))
+            group.set_limits(limits)
         except OSError:
             for folder in made.values():
                 _rmdir_quietly(folder)
             raise
-        return cls(1, made.get("memory"), made.get("pids"))
+        return group
 
     @classmethod
     def _create_v2(cls, name, limits, mount: Path, own: str) -> Cgroup:
@@ -583,9 +578,9 @@ class Cgroup:
             except OSError as exc:
                 last_error = exc
                 continue
+            group = cls(2, folder, folder)
             try:
-                (folder / "memory.max").write_text(str(limits.memory_bytes))
-                (folder / "pids.max").write_text(str(limits.max_pids))
+                group.set_limits(limits)
                 for knob, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
                     try:
                         (folder / knob).write_text(value)
@@ -595,8 +590,21 @@ class Cgroup:
                 _rmdir_quietly(folder)
                 last_error = exc
                 continue
-            return cls(2, folder, folder)
+            return group
         raise last_error
+
+    def set_limits(self, limits: Limits) -> None:
+        """Memory (swap included, where the kernel accounts it) and the number of processes."""
+        if self.memory_dir is not None:
+            if self.version == 1:
+                (self.memory_dir / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
+                memsw = self.memory_dir / "memory.memsw.limit_in_bytes"
+                if memsw.exists():   # no escaping the limit into swap
+                    memsw.write_text(str(limits.memory_bytes))
+            else:
+                (self.memory_dir / "memory.max").write_text(str(limits.memory_bytes))
+        if self.pids_dir is not None:
+            (self.pids_dir / "pids.max").write_text(str(limits.max_pids))
 
     def add(self, pid: int) -> None:
         for folder in self.dirs:

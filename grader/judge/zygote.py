@@ -93,6 +93,7 @@ def _warm_up(data_root: str | None) -> None:
     import torch
 
     from grader import probes
+    from grader.judge import child  # noqa: F401 (what every child runs first)
     probes.load_all()
     x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
     (x.sin() * 2).sum().backward()
@@ -184,10 +185,12 @@ class _Children:
         self.use_cgroups = sandbox._cgroups_writable()
         self.cgroups: dict[int, object] = {}
         self.dying: set[int] = set()
-        self.spare: tuple[int, socket.socket] | None = None
+        self.spare: tuple[int, socket.socket, object] | None = None
 
     def fork_spare(self) -> None:
-        """Fork the next child now, so a job does not wait for the fork (tens of ms for torch)."""
+        """Fork the next child now, and put it in its cgroup, so a job waits for neither (the
+        fork takes tens of ms for torch; moving a process that large into a memory cgroup, ~10 ms).
+        The cgroup gets its job's limits when the job comes."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
@@ -203,19 +206,22 @@ class _Children:
                 os._exit(0)
             _child(json.loads(message), fds[0])
         theirs.close()
-        self.spare = (pid, ours)
+        cgroup = None
+        if self.use_cgroups:
+            cgroup = self.sandbox.Cgroup.create(f"grader-{os.getpid()}-{pid}", self.sandbox.Limits())
+            if cgroup is not None:
+                cgroup.add(pid)
+                self.cgroups[pid] = cgroup
+        self.spare = (pid, ours, cgroup)
 
     def spawn(self, job: dict, rpc_fd: int) -> int:
         if self.spare is None:
             self.fork_spare()
-        pid, channel = self.spare
+        pid, channel, cgroup = self.spare
         self.spare = None
-        if self.use_cgroups:
-            cgroup = self.sandbox.Cgroup.create(f"grader-{os.getpid()}-{pid}", _limits(job))
-            if cgroup is not None:
-                cgroup.add(pid)
-                self.cgroups[pid] = cgroup
-                job = dict(job, cgroup=True)
+        if cgroup is not None:
+            cgroup.set_limits(_limits(job))
+            job = dict(job, cgroup=True)
         socket.send_fds(channel, [json.dumps(job).encode()], [rpc_fd])
         channel.close()
         return pid
@@ -261,10 +267,13 @@ def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     threads = int(argv[1])
     data_root = argv[2] if len(argv) > 2 else None
+    from grader.judge import malloc
+    malloc.keep_freed_memory()
     import torch
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     _warm_up(data_root)
+    malloc.release_free_memory()
     children = _Children(control)
     children.fork_spare()
     control.send(json.dumps({"ready": True}).encode())
