@@ -56,23 +56,22 @@ def lesson_source(lesson_id: str, variant: str) -> str:
 
 
 def lesson_notebook_text(lesson_id: str, variant: str) -> str:
-    """The lesson's notebook as a student hands it in: the stub notebook, or the solved one
-    with each cell that a catalogue patch redefines edited in place (the patch's other code
-    joins the setup cell)."""
-    from grader.lesson_notebooks import (build_notebook, lesson_notebook, load_prose, notebook_text,
-                                         solution_code, split_cells)
+    """The lesson's notebook as a student hands it in: the stub notebook, or the solved one with
+    a catalogue patch's code in cells added after the lesson's own (as the patch follows the
+    solution in the `.py` file), before the score cell."""
+    from nbformat.v4 import new_code_cell
+
+    from grader.lesson_notebooks import lesson_notebook, notebook_text, split_cells
     solution = PROJECT_ROOT / "solutions" / lesson_id / load_lesson(lesson_id).filename
     if variant == "stub":
         return notebook_text(lesson_notebook(solution))
-    cells = dict(split_cells(solution_code(solution.read_text(encoding="utf-8"))))
+    notebook = lesson_notebook(solution, solved=True)
     patch = None if variant == "solution" else _patch(lesson_id, variant)
-    for name, code in split_cells(patch.read_text(encoding="utf-8")) if patch else []:
-        if name in cells and name != "setup":
-            cells[name] = code
-        else:
-            cells["setup"] = (cells["setup"] + "\n\n" + code).strip("\n")
-    prose = load_prose(solution, [name for name in cells if name != "setup"], "en")
-    return notebook_text(build_notebook(list(cells.items()), prose, lesson_id, "en"))
+    added = [new_code_cell(code, id=f"patch-{number}")
+             for number, (_, code) in enumerate(split_cells(patch.read_text(encoding="utf-8")) if patch else [])
+             if code.strip()]
+    notebook.cells[-2:-2] = added    # the last two cells: the score cell and its text
+    return notebook_text(notebook)
 
 
 def build_class(out: Path, students: dict[str, dict[str, str]] | None = None, *, notebooks: bool = False) -> Path:

@@ -109,14 +109,18 @@ class ProcessHandle(Handle):
         self.hello = self._receive()[0]
 
     def begin_check(self) -> None:
-        """A check starts: after a crash or timeout, give the next check a fresh process."""
+        """A check starts: the objects kept for the last one are let go; after a crash or a
+        timeout (then or now), the check gets a fresh process."""
+        if self.failure is None:
+            try:
+                self._request("release_all")
+            except NoAnswer:
+                pass    # it died after its last answer: replaced below, like any failed process
         if self.failure is not None and self.respawns < MAX_RESPAWNS and self._lesson_left() > 0:
             self.respawns += 1
             self.sock.close()
             self.failure = None
             self._spawn()
-        elif self.failure is None:
-            self._request("release_all")
 
     @property
     def protections(self) -> list[str]:

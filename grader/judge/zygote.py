@@ -219,11 +219,16 @@ class _Children:
             self.fork_spare()
         pid, channel, cgroup = self.spare
         self.spare = None
-        if cgroup is not None:
-            cgroup.set_limits(_limits(job))
-            job = dict(job, cgroup=True)
-        socket.send_fds(channel, [json.dumps(job).encode()], [rpc_fd])
-        channel.close()
+        try:
+            if cgroup is not None:
+                cgroup.set_limits(_limits(job))
+                job = dict(job, cgroup=True)
+            socket.send_fds(channel, [json.dumps(job).encode()], [rpc_fd])
+        except OSError:
+            self.forget(pid)
+            raise
+        finally:
+            channel.close()
         return pid
 
     def reap(self, pid: int, timeout: float) -> dict:
