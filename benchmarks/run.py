@@ -189,6 +189,8 @@ def batch(count: int, peer_sample: int) -> str:
         klass = build_class(tmp / "class", students)
         local = rows["judge"] = measured_judge(klass, tmp / "out-local", lessons, "--jobs", str(cores))
         print(f"judge: {local['seconds']:.1f} s", flush=True)
+        single = rows["judge-1"] = measured_judge(klass, tmp / "out-single", lessons, "--jobs", "1")
+        print(f"judge, one worker: {single['seconds']:.1f} s", flush=True)
         seconds, peak_mb, code, output = peers.run_measured(
             [PYTHON, str(Path(__file__)), "_dask-batch", str(klass), str(tmp / "out-dask"), ",".join(lessons)],
             memory="pss")
@@ -196,7 +198,7 @@ def batch(count: int, peer_sample: int) -> str:
             raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
         rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
                         "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())["timings"]["mean_job_s"]}
-        same_as_dask = scores(tmp / "out-local") == scores(tmp / "out-dask")
+        same_as_dask = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
         print(f"dask: {seconds:.1f} s", flush=True)
         compute = in_process_compute(students, tmp / "in-process")
         own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
@@ -239,6 +241,8 @@ def batch(count: int, peer_sample: int) -> str:
         "|---|---|---|---|---|---|---|",
         row(f"judge, local pool (`--jobs {cores}`)", f"all {jobs} jobs, `.py` files", local["jobs"], local["seconds"],
             local["peak_mb"], f"{(local['mean_job_s'] - own) * 1000:.0f}"),
+        row("judge, one worker (`--jobs 1`)", f"all {jobs} jobs, `.py` files", single["jobs"], single["seconds"],
+            single["peak_mb"], f"**{(single['mean_job_s'] - own) * 1000:.0f}**"),
         row("judge, Dask `LocalCluster` (2 workers × 1 thread)", f"all {jobs} jobs, `.py` files", rows["dask"]["jobs"],
             rows["dask"]["seconds"], rows["dask"]["peak_mb"], f"{(rows['dask']['mean_job_s'] - own) * 1000:.0f}"),
         row(f"judge, local pool (`--jobs {cores}`)", "_sample_, notebooks", rows["judge-notebooks"]["jobs"],
@@ -248,9 +252,12 @@ def batch(count: int, peer_sample: int) -> str:
         row(f"nbgrader {peers.NBGRADER_VERSION} `autograde`", "_sample_, notebooks", nbgrader["jobs"],
             nbgrader["seconds"], nbgrader["peak_mb"]),
         "",
-        f"- Judge overhead per job: the mean time of a job inside a worker ({local['mean_job_s'] * 1000:.0f} ms locally) "
-        f"minus the same checks on the same code run in-process, warm, with no isolation ({own * 1000:.0f} ms on average).",
-        f"- Local pool and Dask gave {'identical' if same_as_dask else 'DIFFERENT'} gradebook scores.",
+        f"- Judge overhead per job: the mean time of a job inside a worker minus the same checks on the same code "
+        f"run in-process, one at a time, warm, with no isolation ({own * 1000:.0f} ms on average). With one worker "
+        f"the job's time is {single['mean_job_s'] * 1000:.0f} ms: that difference is the judge's own cost (in bold). "
+        f"With {cores} workers on {cores} cores, each job takes {local['mean_job_s'] * 1000:.0f} ms: the workers, "
+        "their zygotes' forks and the children compete for the cores (and the in-process baseline ran alone).",
+        f"- The local pool (both sizes) and Dask gave {'identical' if same_as_dask else 'DIFFERENT'} gradebook scores.",
         f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
         f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",
         f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "

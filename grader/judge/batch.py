@@ -112,7 +112,9 @@ def _start_worker(options: GradeOptions) -> None:
     malloc.keep_freed_memory()
     if "zygote" in _worker:
         _worker["zygote"].close()
-    _worker["zygote"] = Zygote(data_root=options.submission_data_root)
+    # MNIST in the zygote makes every fork copy its page tables: only for lessons that train on it
+    preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
+    _worker["zygote"] = Zygote(data_root=options.submission_data_root if preload else None)
     _worker["options"] = options
     _worker["references"] = {}
 
