@@ -203,6 +203,8 @@ def batch(count: int, peer_sample: int) -> str:
         compute = in_process_compute(students, tmp / "in-process")
         own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
                               for lesson, variant in lessons_.items())
+        own_by_lesson = {lesson: statistics.mean(compute[lesson, lessons_[lesson]] for lessons_ in students.values())
+                         for lesson in lessons}
 
         notebooks = build_class(tmp / "class-notebooks", sample, notebooks=True)
         rows["judge-notebooks"] = measured_judge(notebooks, tmp / "out-notebooks", lessons, "--jobs", str(cores))
@@ -257,6 +259,9 @@ def batch(count: int, peer_sample: int) -> str:
         f"the job's time is {single['mean_job_s'] * 1000:.0f} ms: that difference is the judge's own cost (in bold). "
         f"With {cores} workers on {cores} cores, each job takes {local['mean_job_s'] * 1000:.0f} ms: the workers, "
         "their zygotes' forks and the children compete for the cores (and the in-process baseline ran alone).",
+        "- Judge overhead per job and lesson, one worker: " + ", ".join(
+            f"{lesson} {(single['summary']['timings']['mean_job_s_by_lesson'][lesson] - own_by_lesson[lesson]) * 1000:.0f} ms"
+            for lesson in lessons) + ".",
         f"- The local pool (both sizes) and Dask gave {'identical' if same_as_dask else 'DIFFERENT'} gradebook scores.",
         f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
         f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",

@@ -291,14 +291,14 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
 
     by_student: dict[str, list[LessonResult]] = {}
     times: dict[str, float] = {}
-    job_seconds: list[float] = []
+    job_seconds: dict[str, list[float]] = {lesson: [] for lesson in options.lessons}
     protections: set[str] = set()
     total = len(todo_jobs)
     if todo_jobs:
         for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options), start=1):
             by_student.setdefault(job.student, []).append(result)
             times[job.student] = times.get(job.student, 0.0) + seconds
-            job_seconds.append(seconds)
+            job_seconds[job.lesson].append(seconds)
             protections.update(active)
             if options.progress:
                 _progress(done, total, started)
@@ -323,8 +323,10 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
         everyone.append(submission_from_dict(json.loads(stored.read_text(encoding="utf-8"))["result"]))
     report.seconds = time.perf_counter() - started
     write_atomic(options.out / "gradebook.csv", gradebook_csv(everyone, list(options.lessons)))
-    timings = {"wall_s": round(report.seconds, 3), "jobs": len(job_seconds),
-               "mean_job_s": round(sum(job_seconds) / len(job_seconds), 4) if job_seconds else 0.0,
+    every_job = [s for seconds in job_seconds.values() for s in seconds]
+    timings = {"wall_s": round(report.seconds, 3), "jobs": len(every_job),
+               "mean_job_s": round(sum(every_job) / len(every_job), 4) if every_job else 0.0,
+               "mean_job_s_by_lesson": {lesson: round(sum(s) / len(s), 4) for lesson, s in job_seconds.items() if s},
                "workers": options.jobs if options.executor == "local" else f"dask {options.scheduler or ''}".strip()}
     write_atomic(options.out / "summary.json", json.dumps(
         dict(summary(everyone, timings=timings), skipped=sorted(report.skipped),
