@@ -165,6 +165,20 @@ def train_both(t: Trial, setup: AccuracySetup, start: int, stop: int, batch_size
     return outcomes[0], outcomes[1]
 
 
+def check_one_loss_per_step(t: Trial, setup: AccuracySetup, learning_rate: float) -> None:
+    """train over 5 batches for 2 epochs returns 10 losses, the first equal to the reference's."""
+    expected, got = train_both(t, setup, 0, 250, 50, num_epochs=2, learning_rate=learning_rate)
+    ref_losses = as_loss_list(expected[0], tr("the reference's losses"))
+    losses = as_loss_list(got[0], tr("the value train returns"))
+    expect.true(len(losses) == len(ref_losses),
+                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
+                   call="train(num_epochs=2)", batches=5, count=len(losses), expected=10),
+                hint=tr("loop over range(num_epochs), and inside over the loader; append loss.item() after each step"))
+    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
+                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
+                         "(outputs, labels) on the raw scores (no softmax first)"))
+
+
 def check_losses_and_params(t: Trial, expected, got, *, steps_per_epoch: int, num_epochs: int,
                             learning_rate: float, optimizer_hint: str, rtol: float, atol: float) -> None:
     (ref_losses, ref_state), (losses, state) = expected, got
@@ -461,16 +475,7 @@ def build_model_computes_scores(t: Trial):
 @lesson.check("train", points=1, per_device=True)
 def train_returns_one_loss_per_step(t: Trial):
     """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
-    expected, got = train_both(t, LOGREG_SETUP, 0, 250, 50, num_epochs=2, learning_rate=0.05)
-    ref_losses = as_loss_list(expected[0], tr("the reference's losses"))
-    losses = as_loss_list(got[0], tr("the value train returns"))
-    expect.true(len(losses) == len(ref_losses),
-                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
-                   call="train(num_epochs=2)", batches=5, count=len(losses), expected=10),
-                hint=tr("loop over range(num_epochs), and inside over the loader; append loss.item() after each step"))
-    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
-                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
-                         "(outputs, labels) on the raw scores (no softmax first)"))
+    check_one_loss_per_step(t, LOGREG_SETUP, learning_rate=0.05)
 
 
 @lesson.check("train", points=2, per_device=True)

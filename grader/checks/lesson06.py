@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from grader import expect, strategies
 from grader.checks.lesson05 import (AccuracySetup, check_evaluate_counts, check_evaluate_untracked,
-                                    check_losses_and_params, check_saved_state, check_trained_accuracy,
-                                    as_loss_list, train_both)
+                                    check_losses_and_params, check_one_loss_per_step, check_saved_state,
+                                    check_trained_accuracy, train_both)
 from grader.codec import Ref
 from grader.i18n import N_, tr
 from grader.lesson import Lesson, Trial
@@ -182,16 +182,7 @@ def neuralnet_forward_backpropagates(t: Trial):
 @lesson.check("train", points=1, per_device=True)
 def train_returns_one_loss_per_step(t: Trial):
     """train returns a list with one loss per batch and epoch; the first is the cross-entropy of the start."""
-    expected, got = train_both(t, SMALL_MLP, 0, 250, 50, num_epochs=2, learning_rate=0.01)
-    ref_losses = as_loss_list(expected[0], tr("the reference's losses"))
-    losses = as_loss_list(got[0], tr("the value train returns"))
-    expect.true(len(losses) == len(ref_losses),
-                tr("{call} on a loader of {batches} batches returned {count} losses; expected {expected}, one per step",
-                   call="train(num_epochs=2)", batches=5, count=len(losses), expected=10),
-                hint=tr("loop over range(num_epochs), and inside over the loader; append loss.item() after each step"))
-    expect.close(losses[0], ref_losses[0], tr("the loss of the first step"), rtol=1e-4, atol=1e-5,
-                 hint=tr("flatten the images with images.reshape(-1, 28 * 28) and use nn.CrossEntropyLoss()"
-                         "(outputs, labels) on the raw scores (no softmax first)"))
+    check_one_loss_per_step(t, SMALL_MLP, learning_rate=0.01)
 
 
 @lesson.check("train", points=2, per_device=True)
