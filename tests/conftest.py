@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,16 @@ def grading_settings_restored():
     strategies.GRADING = PRISTINE_GRADING
     yield
     strategies.GRADING = PRISTINE_GRADING
+
+
+@pytest.fixture
+def lesson03(pytester):
+    """A student's copy of exercises/lesson03 (the stub), in pytester's folder."""
+    folder = pytester.path / "lesson03"
+    shutil.copytree(EXERCISES / "lesson03", folder)
+    return folder
+
+
+def run_student_pytest(pytester, folder, *args):
+    """`pytest FOLDER` as a student runs it, in a fresh process, the reference from solutions/."""
+    return pytester.runpytest_subprocess(str(folder), f"--solutions={SOLUTIONS}", "-p", "no:cacheprovider", *args)

@@ -3,7 +3,6 @@ the languages actually reaching messages, score tables, pytest output and feedba
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import unicodedata
@@ -11,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import EXERCISES, PROJECT, SOLUTIONS
+from conftest import EXERCISES, PROJECT, SOLUTIONS, run_student_pytest
 from grader import i18n
 from grader.checks import load_lesson
 from grader.handle import LocalHandle
@@ -188,21 +187,10 @@ def test_score_table_columns_stay_aligned_in_vietnamese():
 
 # --- pytest --lang, GRADER_LANG and grader_lang -----------------------------------------------------
 
-@pytest.fixture
-def lesson03(pytester):
-    folder = pytester.path / "lesson03"
-    shutil.copytree(EXERCISES / "lesson03", folder)
-    return folder
-
-
-def run_pytest(pytester, folder, *args):
-    return pytester.runpytest_subprocess(str(folder), f"--solutions={SOLUTIONS}", "-p", "no:cacheprovider", *args)
-
-
 def test_pytest_lang_vi(pytester, lesson03):
     source = (SOLUTIONS / "lesson03" / "backprop.py").read_text().replace(*MISTAKE)
     (lesson03 / "backprop.py").write_text(source)
-    result = run_pytest(pytester, lesson03, "--lang", "vi")
+    result = run_student_pytest(pytester, lesson03, "--lang", "vi")
     result.stdout.fnmatch_lines(["*grader: seed *thiết bị*",
                                  "*TODO squared_error — squared_error với các tensor có shape*có giá trị chưa đúng*"
                                  "Gợi ý:*",
@@ -213,7 +201,7 @@ def test_pytest_lang_vi(pytester, lesson03):
 
 def test_pytest_stub_in_vietnamese_from_the_environment(pytester, lesson03, monkeypatch):
     monkeypatch.setenv("GRADER_LANG", "vi")
-    result = run_pytest(pytester, lesson03, "-v")
+    result = run_student_pytest(pytester, lesson03, "-v")
     result.stdout.fnmatch_lines(["*forward_matches_reference*CHƯA BẮT ĐẦU*", "*forward*chưa bắt đầu*0 / 2*",
                                  "*tổng*0 / 10*", "*9 chưa bắt đầu*"])
     assert result.ret == pytest.ExitCode.TESTS_FAILED     # not started still fails the run
@@ -221,9 +209,9 @@ def test_pytest_stub_in_vietnamese_from_the_environment(pytester, lesson03, monk
 
 def test_pytest_ini_language_and_unknown_language(pytester, lesson03):
     pytester.makeini("[pytest]\ngrader_lang = vi\n")
-    result = run_pytest(pytester, lesson03)
+    result = run_student_pytest(pytester, lesson03)
     result.stdout.fnmatch_lines(["*forward*chưa bắt đầu*0 / 2*"])
-    result = run_pytest(pytester, lesson03, "--lang", "fr")
+    result = run_student_pytest(pytester, lesson03, "--lang", "fr")
     assert "unknown language 'fr'" in result.stderr.str() + result.stdout.str()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
 
