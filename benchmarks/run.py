@@ -198,7 +198,7 @@ def batch(count: int, peer_sample: int) -> str:
             raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
         rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
                         "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())["timings"]["mean_job_s"]}
-        same_as_dask = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
+        same_gradebooks = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
         print(f"dask: {seconds:.1f} s", flush=True)
         compute = in_process_compute(students, tmp / "in-process")
         own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
@@ -262,7 +262,7 @@ def batch(count: int, peer_sample: int) -> str:
         "- Judge overhead per job and lesson, one worker: " + ", ".join(
             f"{lesson} {(single['summary']['timings']['mean_job_s_by_lesson'][lesson] - own_by_lesson[lesson]) * 1000:.0f} ms"
             for lesson in lessons) + ".",
-        f"- The local pool (both sizes) and Dask gave {'identical' if same_as_dask else 'DIFFERENT'} gradebook scores.",
+        f"- The local pool (both sizes) and Dask gave {'identical' if same_gradebooks else 'DIFFERENT'} gradebook scores.",
         f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
         f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",
         f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "
