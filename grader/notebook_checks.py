@@ -12,7 +12,6 @@ student's functions use (lesson 1's `get_device` with CUDA "available") is seen 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -90,28 +89,6 @@ class NotebookHandle(LocalHandle):
         self.session = NotebookSession(namespace, filename)
 
 
-def _solutions_dir(solutions) -> tuple[Path, bool]:
-    """As the pytest plugin finds it: the argument, $GRADER_SOLUTIONS, else the project's solutions/."""
-    explicit = solutions or os.environ.get("GRADER_SOLUTIONS")
-    if explicit:
-        return Path(explicit), True
-    return Path(__file__).resolve().parent.parent / "solutions", False
-
-
-def _reference(lesson, solutions):
-    folder, explicit = _solutions_dir(solutions)
-    try:
-        from grader.recorded import reference_for
-    except ImportError:   # a grader without recorded answers: the live reference only
-        from grader.handle import LocalHandle
-        path = folder / lesson.id / lesson.filename
-        if not path.exists():
-            raise FileNotFoundError(f"the reference for {lesson.id} is missing at {path}") from None
-        return LocalHandle(path), lesson
-    reference, bound, _ = reference_for(lesson, folder, explicit=explicit)
-    return reference, bound
-
-
 def check_notebook(lesson_id: str, namespace: dict, *, lang: str | None = None, solutions=None,
                    seed: int | None = None, device: str | None = None, todos=None, show: bool = True):
     """Run `lesson_id`'s checks on the definitions in `namespace` (a notebook's `globals()`), print
@@ -132,8 +109,8 @@ def check_notebook(lesson_id: str, namespace: dict, *, lang: str | None = None, 
 def _check(lesson_id, namespace, *, solutions, seed, device, todos, show):
     import torch
 
-    from grader.checks import LESSON_IDS, load_lesson
-    from grader.runner import DEFAULT_SEED, devices_for, grade_lesson
+    from grader.checks import LESSON_IDS
+    from grader.runner import DEFAULT_SEED, devices_for, grade_lesson, prepare_run
     from grader.writers.console import render_lesson
 
     if lesson_id not in LESSON_IDS:
@@ -141,15 +118,13 @@ def _check(lesson_id, namespace, *, solutions, seed, device, todos, show):
         return None
     threads = torch.get_num_threads()
     try:
-        lesson = load_lesson(lesson_id)
         try:
-            reference, lesson = _reference(lesson, solutions)
+            run = prepare_run(lesson_id, solutions)   # sets the grading threads, as in pytest: same results
         except FileNotFoundError as exc:
             print(_text("no_reference", problem=exc))
             return None
-        torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))   # as in pytest: same results
         submission = NotebookHandle(namespace, f"{lesson_id}.ipynb")
-        result = grade_lesson(lesson, submission, reference, devices=devices_for(device),
+        result = grade_lesson(run.lesson, submission, run.reference, devices=devices_for(device),
                               seed=DEFAULT_SEED if seed is None else seed, todos=todos)
     except Exception as exc:  # the grader broke, not the student's code (that is caught per check)
         print(_text("broken", error=f"{type(exc).__name__}: {exc}"))

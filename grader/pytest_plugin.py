@@ -8,7 +8,6 @@ score table per lesson.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -73,10 +72,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
         return None
     from grader.i18n import tr
-    from grader.runner import devices_for, cuda_available
+    from grader.runner import cuda_available, devices_for, grading_threads
     devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
     return [tr("grader: seed {seed}, devices {devices}, hypothesis derandomized, torch threads {threads}",
-               seed=_base_seed(config), devices=", ".join(devices), threads=os.environ.get("GRADER_THREADS", "1"))]
+               seed=_base_seed(config), devices=", ".join(devices), threads=grading_threads())]
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent):
@@ -86,33 +85,19 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
     return None
 
 
-def _solutions_dir(config: pytest.Config) -> tuple[Path, bool]:
-    """The solutions folder, and whether it was named explicitly (then it must hold the lesson)."""
-    explicit = _setting(config, "grader_solutions") or os.environ.get("GRADER_SOLUTIONS")
-    if explicit:
-        return Path(explicit), True
-    return Path(__file__).resolve().parent.parent / "solutions", False
-
-
 class LessonFile(pytest.File):
     def collect(self):
-        import torch
-
-        from grader.checks import load_lesson
         from grader.handle import LocalHandle
-        from grader.runner import devices_for, planned_runs
+        from grader.runner import devices_for, planned_runs, prepare_run
 
-        torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
-        lesson = load_lesson(self.path.parent.name)
-        submission = LocalHandle(self.path.parent / lesson.filename)
         # the live reference when solutions/ has the lesson; in a released student repository (no
         # solutions/) the reference's answers recorded at release (grader/recorded.py)
-        from grader.recorded import reference_for
-        solutions, explicit = _solutions_dir(self.config)
         try:
-            reference, lesson, _ = reference_for(lesson, solutions, explicit=explicit)
+            run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
         except FileNotFoundError as exc:
             raise self.CollectError(str(exc)) from None
+        lesson, reference = run.lesson, run.reference
+        submission = LocalHandle(self.path.parent / lesson.filename)
         devices = devices_for(_setting(self.config, "grader_device"))
         for check, device in planned_runs(lesson, devices):
             name = f"{check.name}[{device}]" if device else check.name

@@ -2,23 +2,59 @@
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
 
+from grader.checks import load_lesson
 from grader.expect import Wrong
 from grader.handle import Handle, NotStarted, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
 from grader.results import CheckResult, LessonResult
+from grader.recorded import reference_for
 from grader.session import seed_everything
 
 DEFAULT_SEED = 20261127
 ALL_DEVICES = ("cpu", "cuda")
+PROJECT_SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"
+
+
+def grading_threads() -> int:
+    """Torch threads while checks run: $GRADER_THREADS, else 1, so a result never depends on the machine."""
+    return int(os.environ.get("GRADER_THREADS", "1"))
+
+
+def solutions_dir(named: str | Path | None = None) -> tuple[Path, bool]:
+    """The solutions folder, and whether it was named (then it must hold the lesson): `named`, else
+    $GRADER_SOLUTIONS, else the project's solutions/."""
+    named = named or os.environ.get("GRADER_SOLUTIONS")
+    if named:
+        return Path(named), True
+    return PROJECT_SOLUTIONS, False
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    lesson: Lesson       # bound to the recorded answers when `reference` replays them
+    reference: Handle
+    how: str             # which reference, in words
+
+
+def prepare_run(lesson_id: str, solutions: str | Path | None = None) -> PreparedRun:
+    """What every front end does before running a lesson's checks: the grading thread count, the
+    lesson, and its reference (live from solutions/, else the answers recorded at release).
+    Raises FileNotFoundError when there is no reference."""
+    torch.set_num_threads(grading_threads())
+    folder, explicit = solutions_dir(solutions)
+    reference, lesson, how = reference_for(load_lesson(lesson_id), folder, explicit=explicit)
+    return PreparedRun(lesson, reference, how)
 
 
 def cuda_available() -> bool:
