@@ -378,7 +378,8 @@ def judge_scores(workdir: Path, lessons, students: dict[str, dict[str, str]]) ->
     """The same submissions through our batch judge: {student: {lesson: (score, max)}}."""
     from grader.demo import build_class
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
     from grader.runner import DEFAULT_SEED
 
     klass = build_class(Path(workdir) / "class", students)

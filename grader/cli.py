@@ -68,7 +68,8 @@ def grade_command(args: argparse.Namespace) -> int:
     from grader import data
     from grader.checks import load_lesson
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
     from grader.runner import DEFAULT_SEED, cuda_available
 
     lessons = _lessons(args.lessons)

@@ -9,7 +9,8 @@ from adversarial.cases import (ARCHIVE_BUILDERS, ARCHIVE_CASES, CASES, SOLUTION_
                               looping_notebook)
 from conftest import SOLUTIONS
 from grader.judge import intake, sandbox
-from grader.judge.batch import GradeOptions, grade_batch
+from grader.judge.batch import grade_batch
+from grader.judge.jobs import GradeOptions
 from grader.results import submission_from_dict
 
 ACTIVE = set(sandbox.probe_protections())

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import EXERCISES, PROJECT, SOLUTIONS
 from grader.judge import intake
-from grader.judge.batch import GradeOptions, grade_batch
+from grader.judge.batch import grade_batch
+from grader.judge.jobs import GradeOptions
 
 LESSON = ("lesson03",)
 
@@ -123,13 +124,14 @@ def test_each_check_starts_without_the_objects_kept_for_the_last(tmp_path):
     import torch
 
     from grader.handle import LocalHandle, SubmissionError
-    from grader.judge.batch import _start_worker, _worker
+    from grader.judge.jobs import Worker
     from grader.judge.remote import Budget, ProcessHandle
 
     source = tmp_path / "backprop.py"
     shutil.copy(SOLUTIONS / "lesson03" / "backprop.py", source)
-    _start_worker(GradeOptions(out=tmp_path / "out", lessons=LESSON, jobs=1, progress=False))
-    remote = ProcessHandle(_worker["zygote"], source, tmp_path, Budget(), project_root=PROJECT, data_dirs=[],
+    worker = Worker()
+    worker.start(GradeOptions(out=tmp_path / "out", lessons=LESSON, jobs=1, progress=False))
+    remote = ProcessHandle(worker.zygote, source, tmp_path, Budget(), project_root=PROJECT, data_dirs=[],
                            filename="backprop.py")
     try:
         for handle in (LocalHandle(source), remote):
@@ -141,3 +143,4 @@ def test_each_check_starts_without_the_objects_kept_for_the_last(tmp_path):
             assert handle.call("forward", torch.ones(2), torch.tensor(2.0)).value.tolist() == [2.0, 2.0]
     finally:
         remote.close()
+        worker.release().close()

@@ -22,7 +22,9 @@ distributed = pytest.importorskip("distributed")
 from conftest import EXERCISES, SOLUTIONS  # noqa: E402
 from grader import cli  # noqa: E402
 from grader.judge import dask_executor, intake  # noqa: E402
-from grader.judge.batch import GradeOptions, Job, grade_batch, plan  # noqa: E402
+from grader.judge.batch import grade_batch  # noqa: E402
+from grader.judge.jobs import GradeOptions, Job, worker  # noqa: E402
+from grader.judge.plan import plan  # noqa: E402
 
 LESSON = ("lesson03",)
 SEED = 20261127
@@ -117,8 +119,7 @@ def test_dask_grades_exactly_like_the_local_pool(cluster, klass, tmp_path):
 
 def _pids() -> tuple[int, int | None]:
     """On a worker: its own pid and its zygote's."""
-    from grader.judge.batch import _worker
-    return os.getpid(), (_worker["zygote"].process.pid if "zygote" in _worker else None)
+    return os.getpid(), (worker.zygote.process.pid if worker.zygote is not None else None)
 
 
 def test_a_worker_killed_mid_job_is_replaced_and_nobody_is_graded_twice(cluster, klass, tmp_path):

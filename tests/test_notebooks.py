@@ -141,7 +141,8 @@ def test_the_judge_runs_a_notebook_in_an_ipython_kernel(tmp_path):
     get_ipython), `!` lines and `%pip` installs are skipped, and the kernel's namespace is the
     graded module's, so lesson 1's probe, which patches a name get_device uses, is seen by it."""
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
 
     write_notebook(tmp_path / "class" / "magic" / "lesson03.ipynb", [
         "!pip install torch\n%pip install torch\n%matplotlib inline\nimport torch",
@@ -162,7 +163,8 @@ def test_every_catalogue_variant_scores_the_same_as_notebook_and_as_py(tmp_path)
     (grader.demo.lesson_notebook_text): equal points, lesson by lesson."""
     from grader.demo import build_class, catalogue_variants
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
 
     lessons = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08")
     students = {f"{lesson}-{variant}": {lesson: variant} for lesson in lessons
@@ -236,7 +238,7 @@ def test_demo_blocks_and_banners_stay_out_of_the_cells():
 
 def test_the_judge_grades_the_form_the_student_changed(tmp_path):
     from grader.judge import intake
-    from grader.judge.batch import plan
+    from grader.judge.plan import plan
 
     def folder(name, py=None, notebooks=()):
         lesson = tmp_path / name / "exercises" / "lesson03"
@@ -356,7 +358,8 @@ def test_a_notebook_grades_the_same_in_its_score_cell_and_in_the_judge_as_the_py
     notebook and the judge on the same code as a `.py` all give 5 / 10 (pytest on the `.py` too:
     tests/test_plugin.py); the solved notebook, submitted beside the stubs, gets 10."""
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
 
     mistaken = solution_path("lesson03").read_text().replace("(y_pred - y) ** 2", "(y_pred - y).abs()")
     notebook = lesson_notebook(solution_path("lesson03"), "vi", solved=True)
