@@ -11,6 +11,11 @@
     reporter_result.py  the runner-result JSON that Classroom's grading reporter reads
 
 The student template ships this package's `__init__`, `__main__`, `command`, `integrity`,
-`recorded` and `reporter_result` (see `packaging.py`), never the release side. Kept free of
-imports: `grader.runner` imports `recorded`, which loads this package first.
+`recorded` and `reporter_result` (see `packaging.py`), never the release side. Kept light:
+`grader.runner` imports `recorded`, which loads this package first, so nothing here may import
+the runner (`command` imports only the standard library and `integrity` at module level).
 """
+
+from grader.classroom.command import main  # a released repository's `grader` script: grader.classroom:main
+
+__all__ = ["main"]

@@ -38,8 +38,15 @@ import torchvision
 from grader import __version__, data
 from grader.checks import LESSON_IDS, load_lesson
 from grader.classroom.errors import ReleaseError
-from grader.classroom.generated import (REPORTER_REF, gitattributes_text, gitignore_text, pyproject_text,
-                                        readme_text, workflow_text, write_notebooks)
+from grader.classroom.generated import (
+    REPORTER_REF,
+    gitattributes_text,
+    gitignore_text,
+    pyproject_text,
+    readme_text,
+    workflow_text,
+    write_notebooks,
+)
 from grader.classroom.integrity import MANIFEST_NAME, file_digest
 from grader.classroom.leaks import leaks, public_lines, shared_lines, solution_bodies
 from grader.classroom.packaging import package_files
