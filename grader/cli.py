@@ -164,7 +164,7 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def release_command(args: argparse.Namespace) -> int:
-    from grader.release import ReleaseError, release
+    from grader.classroom.release import ReleaseError, release
     try:
         report = release(Path(args.out), lessons=_lessons(args.lessons) if args.lessons else None,
                          catalogue=not args.no_catalogue, git=args.git, force=args.force,
@@ -184,7 +184,7 @@ def release_command(args: argparse.Namespace) -> int:
 
 
 def classroom_command(args: argparse.Namespace) -> int:
-    from grader.classroom import command
+    from grader.classroom.command import command
     return command(args)
 
 
@@ -242,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
     released.set_defaults(run=release_command)
 
-    from grader.classroom import add_arguments
+    from grader.classroom.command import add_arguments
     classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")
     add_arguments(classroom)
     _add_lang(classroom)

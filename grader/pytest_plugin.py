@@ -91,7 +91,7 @@ class LessonFile(pytest.File):
         from grader.runner import devices_for, planned_runs, prepare_run
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
-        # solutions/) the reference's answers recorded at release (grader/recorded.py)
+        # solutions/) the reference's answers recorded at release (grader/classroom/recorded.py)
         try:
             run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
         except FileNotFoundError as exc:

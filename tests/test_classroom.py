@@ -13,13 +13,13 @@ import torch
 
 from conftest import EXERCISES, PROJECT, SOLUTIONS
 from grader.checks import load_lesson
+from grader.classroom.recorded import (AnswerStore, NotRecorded, RecordedHandle, RecordingHandle, bind_lesson,
+                                       replayable_hypothesis, request_key)
+from grader.classroom.reporter_result import encode, lesson_result, point_scale
 from grader.handle import LocalHandle
 from grader.lesson import Lesson
-from grader.recorded import (AnswerStore, NotRecorded, RecordedHandle, RecordingHandle, bind_lesson,
-                             request_key, replayable_hypothesis)
 from grader.results import CheckResult
 from grader.runner import DEFAULT_SEED, grade_lesson
-from grader.writers.classroom import encode, lesson_result, point_scale
 
 # ---------------------------------------------------------------- the reporter's format and arithmetic
 

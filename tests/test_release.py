@@ -16,7 +16,8 @@ import yaml
 
 from conftest import PROJECT, SOLUTIONS
 from grader.checks import LESSON_IDS, load_lesson
-from grader.release import release, workflow_text
+from grader.classroom.generated import workflow_text
+from grader.classroom.release import release
 from grader.stubs import parse_todos
 from test_classroom import decode_runner, reporter_numbers, validate_result
 
@@ -66,10 +67,14 @@ def test_tree_holds_the_template_and_nothing_else(released):
                 f"grader/answers/{lesson_id}.json.gz", f"grader/answers/{lesson_id}.bin",
                 f"grader/checks/{lesson_id}.py"} <= names
     assert {".github/workflows/classroom.yml", "grader/answers/MANIFEST.json", "grader/pytest_plugin.py",
-            "grader/classroom.py", "grader/recorded.py"} <= names
-    for absent in ("grader/release.py", "grader/cli.py", "grader/stubs.py", "grader/demo.py"):
+            "grader/classroom/__main__.py", "grader/classroom/command.py", "grader/classroom/integrity.py",
+            "grader/classroom/recorded.py", "grader/classroom/reporter_result.py"} <= names
+    release_side = ("release", "packaging", "recording", "leaks", "generated", "errors")
+    for absent in (*(f"grader/classroom/{m}.py" for m in release_side), "grader/cli.py", "grader/stubs.py",
+                   "grader/demo.py"):
         assert absent not in names
-    assert not any(n.startswith(("grader/judge/", "solutions/", "tests/")) for n in names)
+    assert not any(n.startswith(("grader/judge/", "grader/classroom/templates/", "solutions/", "tests/"))
+                   for n in names)
     unreleased = [l for l in LESSON_IDS if l not in LESSONS]
     assert not any(f"exercises/{l}/" in n or f"answers/{l}." in n for l in unreleased for n in names)
     assert sorted(names) == report.files

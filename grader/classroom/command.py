@@ -3,7 +3,7 @@
     grader classroom lesson03 [--timeout S] [--out FILE] [--github-output]
     grader classroom --verify [--strict]
 
-Prints the runner result (grader/writers/classroom.py) on stdout; `--github-output` also appends
+Prints the runner result (grader/classroom/reporter_result.py) on stdout; `--github-output` also appends
 `result=<base64>` to the file named by $GITHUB_OUTPUT, the step output the reporter reads.
 
 The checks run in a child process (this module with `--worker`) that streams one line per check
@@ -14,16 +14,14 @@ student's code, a broken grader), the result is well formed and holds the points
 child runs the student's code in-process with the checks, the way a student's own `pytest` does:
 CI points are advisory, the official grade comes from the instructor's isolated batch run.
 
-In a released repository every run compares the grading files (checks, plugin, recorded answers,
-workflow, pyproject) with the sha256 hashes recorded at release (grader/answers/MANIFEST.json);
-when they differ, the result gets a failing zero-point test "grading files modified". `--verify`
-does only that comparison (and, in GitHub Actions, adds an error annotation to the run).
+In a released repository every run compares the grading files with the release manifest
+(grader/classroom/integrity.py); when they differ, the result gets a failing zero-point test
+"grading files modified". `--verify` does only that comparison.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import signal
@@ -31,68 +29,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+from grader.classroom.integrity import default_manifest, integrity, verify
+
+# The grading machinery (torch, the checks, the runner) is imported inside the functions that use
+# it, never here: a grading file broken by hand must still end in a well-formed result.
+
+PROJECT = Path(__file__).resolve().parents[2]   # the repository holding grader/
 DEFAULT_TIMEOUT = 540.0
 MAX_OUTPUT = 4000
-TEXT_SUFFIXES = {".py", ".md", ".toml", ".yml", ".yaml", ".txt", ".cfg", ".ini", ".json"}
-
-
-# ---------------------------------------------------------------- integrity
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file; text files with CRLF line ends hash as with LF (a Windows checkout)."""
-    data = path.read_bytes()
-    if path.suffix in TEXT_SUFFIXES:
-        data = data.replace(b"\r\n", b"\n")
-    return hashlib.sha256(data).hexdigest()
-
-
-def _ignored(relative: str) -> bool:
-    parts = relative.split("/")
-    return "__pycache__" in parts or relative.endswith((".pyc", ".pyo")) or any(p.endswith(".egg-info") for p in parts)
-
-
-def verify(root: Path, manifest_path: Path) -> tuple[list[str], str | None]:
-    """(problems, manifest digest): files changed, missing, or added to the grader package."""
-    if not manifest_path.is_file():
-        return [f"{manifest_path} is missing"], None
-    raw = manifest_path.read_bytes()
-    digest = hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()
-    try:
-        files = json.loads(raw)["files"]
-    except (ValueError, KeyError, TypeError):
-        return ["the release manifest cannot be read"], digest
-    problems = []
-    for relative, expected in sorted(files.items()):
-        path = root / relative
-        if not path.is_file():
-            problems.append(f"{relative} is missing")
-        elif file_digest(path) != expected:
-            problems.append(f"{relative} was changed")
-    package = root / "grader"
-    manifest_rel = manifest_path.resolve().relative_to(root.resolve()).as_posix() \
-        if manifest_path.resolve().is_relative_to(root.resolve()) else None
-    if package.is_dir():
-        for path in sorted(package.rglob("*")):
-            relative = path.relative_to(root).as_posix()
-            if path.is_file() and not _ignored(relative) and relative not in files and relative != manifest_rel:
-                problems.append(f"{relative} was added")
-    return problems, digest
-
-
-def default_manifest() -> Path:
-    from grader.recorded import ANSWERS_DIR, MANIFEST_NAME
-    return ANSWERS_DIR / MANIFEST_NAME
 
 
 # ---------------------------------------------------------------- the child: run the checks
 
 
 def _result_to_line(result) -> str:
-    from dataclasses import asdict
     return json.dumps({"type": "result", **asdict(result)})
 
 
@@ -105,15 +58,16 @@ def worker(lesson_id: str, root: Path, stream: Path, seed: int, solutions: Path 
             out.write(line + "\n")
             out.flush()
 
-        try:
+        try:   # imports inside the try: a broken grader becomes a "fatal" line, not a silent death
             import torch
-            torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
+
             from grader import data
             from grader.checks import load_lesson
+            from grader.classroom.recorded import reference_for
             from grader.handle import LocalHandle
-            from grader.recorded import reference_for
-            from grader.runner import planned_runs, run_check
+            from grader.runner import grading_threads, planned_runs, run_check
 
+            torch.set_num_threads(grading_threads())
             lesson = load_lesson(lesson_id)
             reference, lesson, how = reference_for(lesson, solutions, explicit=explicit)
             data_root = None
@@ -136,7 +90,7 @@ def worker(lesson_id: str, root: Path, stream: Path, seed: int, solutions: Path 
 
 
 def _read_stream(stream: Path):
-    from grader.results import CheckResult
+    from grader.results import CheckResult  # deferred: see the note on imports at the top
     results, fatal, done, how = [], "", False, ""
     try:
         text = stream.read_text(encoding="utf-8", errors="replace")
@@ -169,10 +123,11 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
     A child that dies during a check (os._exit, a crash of Python itself) costs that check only:
     it reads "error" and a fresh child goes on with the next one. At the time limit the child is
     stopped and every check not graded yet reads "error"."""
+    # deferred: see the note on imports at the top
     from grader.checks import load_lesson
+    from grader.classroom.reporter_result import lesson_result
     from grader.results import CheckResult, LessonResult
     from grader.runner import DEFAULT_SEED, planned_runs
-    from grader.writers.classroom import lesson_result
     from grader.writers.console import render_lesson
 
     lesson = load_lesson(lesson_id)
@@ -182,7 +137,7 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
     solutions = solutions if explicit else root / "solutions"
     started = time.monotonic()
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT)] + [p for p in [env.get("PYTHONPATH")] if p])
     results: list[CheckResult] = []
     problem, how, first = "", "", 0
     with tempfile.TemporaryDirectory(prefix="grader-classroom-") as scratch:
@@ -228,7 +183,7 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
                                 problem) for check, device in planned if (check.id, device) not in seen]
     modified, digest = [], ""
     if default_manifest().is_file():   # a released repository: are the grading files the released ones?
-        modified, digest = verify(PACKAGE.parent, default_manifest())
+        modified, digest = verify(PROJECT, default_manifest())
         digest = digest or ""
         if modified:
             print(f"WARNING: grading files modified since the release: {'; '.join(modified)}", file=log)
@@ -248,25 +203,8 @@ def _stop(child: subprocess.Popen) -> None:
     child.wait()
 
 
-def integrity(root: Path, manifest: Path | None = None) -> int:
-    """`grader classroom --verify`: say whether the grading files are the released ones. In a
-    GitHub Actions step a modification also becomes an error annotation on the run."""
-    problems, digest = verify(root, manifest or default_manifest())
-    if not problems:
-        print(f"grading files: all match release manifest {digest[:12]}")
-        return 0
-    where = f"release manifest {digest[:12]}" if digest else "the release"
-    print(f"grading files modified: they differ from {where}:")
-    for problem in problems:
-        print(f"  {problem}")
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(f"::error title=grading files modified::{'; '.join(problems)[:900]} (CI points are advisory; "
-              "the official grade comes from the instructor's run with the original checks)")
-    return 1
-
-
 def publish(result: dict, *, out: Path | None, github_output: bool) -> None:
-    from grader.writers.classroom import encode
+    from grader.classroom.reporter_result import encode  # deferred: see the note on imports at the top
     text = json.dumps(result, indent=2)
     print(text)
     if out is not None:
@@ -308,7 +246,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def command(args: argparse.Namespace) -> int:
     root = Path(args.root).resolve()
     if args.worker:
-        from grader.runner import DEFAULT_SEED
+        from grader.runner import DEFAULT_SEED  # deferred: see the note on imports at the top
         return worker(args.lesson, root, Path(args.stream), DEFAULT_SEED if args.seed is None else args.seed,
                       Path(args.solutions) if args.solutions else None, args.explicit_solutions, args.first)
     if args.verify:
@@ -317,7 +255,7 @@ def command(args: argparse.Namespace) -> int:
     if not args.lesson:
         raise SystemExit("grader classroom: name a lesson (e.g. lesson03) or use --verify")
     name = args.lesson
-    try:
+    try:   # imports inside the try: a broken grader becomes a well-formed result
         from grader.checks import parse_lessons
         (name,) = parse_lessons(args.lesson)
         result = grade(name, root=root, timeout=args.timeout, seed=args.seed,
@@ -331,9 +269,9 @@ def command(args: argparse.Namespace) -> int:
 def _broken(name: str, root: Path, message: str) -> dict:
     """A result for a run that broke: every check as an error (with the lesson's max_score when the
     lesson can still be read), else a single error test worth nothing."""
-    from grader.writers.classroom import failed_result, lesson_result
+    from grader.classroom.reporter_result import failed_result, lesson_result  # deferred: see the top
     try:
-        from grader.checks import load_lesson
+        from grader.checks import load_lesson  # deferred: the grader may be what broke
         return lesson_result(load_lesson(name), [], root=root, problem=message)
     except BaseException:
         return failed_result(name, message)

@@ -16,8 +16,8 @@ from __future__ import annotations
 import ast
 import base64
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from grader.lesson import Lesson
 from grader.results import CheckResult, check_points

@@ -37,12 +37,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from grader.handle import Handle
+from hypothesis import Phase, settings
+
+from grader import strategies
+from grader.classroom.integrity import ANSWERS_DIR, MANIFEST_NAME
+from grader.handle import Handle, LocalHandle
 from grader.lesson import Lesson
 
 FORMAT = 1
-ANSWERS_DIR = Path(__file__).resolve().parent / "answers"   # present only in a released repository
-MANIFEST_NAME = "MANIFEST.json"
 MNIST_PLACEHOLDER = "<MNIST data folder>"
 
 
@@ -165,7 +167,7 @@ class AnswerStore:
         return [index_path, blob_path]
 
     @classmethod
-    def load(cls, folder: Path, lesson: str) -> "AnswerStore":
+    def load(cls, folder: Path, lesson: str) -> AnswerStore:
         document = json.loads(gzip.decompress((folder / f"{lesson}.json.gz").read_bytes()))
         if document.get("format") != FORMAT:
             raise ValueError(f"recorded answers for {lesson} are in format {document.get('format')}, "
@@ -291,9 +293,6 @@ def replayable_hypothesis() -> None:
     (Constants from "local" modules are kept out of examples for all grading: see
     `grader.strategies._without_local_constants`.)
     """
-    from hypothesis import Phase, settings
-
-    from grader import strategies
     wanted = (Phase.explicit, Phase.reuse, Phase.generate)
     if tuple(strategies.GRADING.phases) != wanted:
         strategies.GRADING = settings(strategies.GRADING, phases=wanted)
@@ -315,8 +314,6 @@ def reference_for(lesson: Lesson, solutions: Path | None, *, explicit: bool = Fa
     lesson, else the recorded one. `explicit`: the solutions folder was asked for by name, so its
     absence is an error rather than a reason to replay. In a released repository (it has a release
     manifest) only an explicit folder replaces the recorded answers."""
-    from grader.handle import LocalHandle
-
     path = Path(solutions) / lesson.id / lesson.filename if solutions is not None else None
     released = (ANSWERS_DIR / MANIFEST_NAME).is_file()
     # in a released repository a solutions/ folder that appeared later is not the reference
