@@ -141,7 +141,7 @@ def package_closure(roots: list[str], package_root: Path) -> dict[str, Path]:
 def package_files(lessons: list[str], package_root: Path) -> list[Path]:
     probes = [f"grader.probes.{p.stem}" for p in (package_root / "probes").glob("*.py") if p.stem != "__init__"]
     roots = (["grader", "grader.pytest_plugin", "grader.classroom", "grader.recorded", "grader.writers.classroom",
-              "grader.writers.console", "grader.data", "grader.checks", "grader.probes", "grader.notebook_checks"]
+              "grader.writers.console", "grader.data", "grader.checks", "grader.probes", "grader.notebooks.score_cell"]
              + [f"grader.checks.{lesson}" for lesson in lessons] + probes)
     modules = package_closure(roots, package_root)
     for forbidden in ("grader.release", "grader.cli", "grader.judge"):
@@ -177,7 +177,7 @@ def record_lesson(lesson_id: str, project: Path, scratch: Path, *, catalogue: bo
     from grader.handle import LocalHandle
     from grader.recorded import AnswerStore, RecordingHandle, bind_lesson
     from grader.runner import DEFAULT_SEED, grade_lesson
-    from grader.stubs import make_stub
+    from grader.authoring.stubs import make_stub
     import hypothesis
     import numpy
     import torch
@@ -446,7 +446,7 @@ modified" if they differ.
 def write_notebooks(out: Path, lessons: list, project: Path = PROJECT) -> list[Path]:
     """Each released lesson's student notebooks (English and Vietnamese), as `grader stubs` makes
     them for exercises/. They are scanned for solution lines with every other file."""
-    from grader.lesson_notebooks import expected_notebooks
+    from grader.authoring.lesson_notebooks import expected_notebooks
     ids = {getattr(lesson, "id", lesson) for lesson in lessons}
     written = []
     for path, text in expected_notebooks(project / "solutions", out / "exercises").items():
@@ -463,7 +463,7 @@ def write_notebooks(out: Path, lessons: list, project: Path = PROJECT) -> list[P
 def solution_bodies(project: Path, lessons: list[str]) -> dict[str, list[str]]:
     """Each TODO body of the solutions as its significant lines (stripped; short, generic and
     comment lines left out), keyed by where it comes from."""
-    from grader.stubs import parse_todos
+    from grader.authoring.stubs import parse_todos
     bodies = {}
     for lesson in lessons:
         for path in sorted((project / "solutions" / lesson).glob("*.py")):
@@ -531,7 +531,7 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
     from grader import data
     from grader.checks import load_lesson
     from grader.recorded import MANIFEST_NAME, replayable_hypothesis
-    from grader.stubs import STUDENT_TESTS, make_stub
+    from grader.authoring.stubs import STUDENT_TESTS, make_stub
 
     started = time.monotonic()
     say = progress or (lambda message: None)

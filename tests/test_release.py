@@ -17,7 +17,7 @@ import yaml
 from conftest import PROJECT, SOLUTIONS
 from grader.checks import LESSON_IDS, load_lesson
 from grader.release import release, workflow_text
-from grader.stubs import parse_todos
+from grader.authoring.stubs import parse_todos
 from test_classroom import decode_runner, reporter_numbers, validate_result
 
 LESSONS = ["lesson03", "lesson08"]       # fast ones; `grader release` with no --lessons takes all
@@ -67,7 +67,7 @@ def test_tree_holds_the_template_and_nothing_else(released):
                 f"grader/checks/{lesson_id}.py"} <= names
     assert {".github/workflows/classroom.yml", "grader/answers/MANIFEST.json", "grader/pytest_plugin.py",
             "grader/classroom.py", "grader/recorded.py"} <= names
-    for absent in ("grader/release.py", "grader/cli.py", "grader/stubs.py", "grader/demo.py"):
+    for absent in ("grader/release.py", "grader/cli.py", "grader/authoring/stubs.py", "grader/authoring/demo.py"):
         assert absent not in names
     assert not any(n.startswith(("grader/judge/", "solutions/", "tests/")) for n in names)
     unreleased = [l for l in LESSON_IDS if l not in LESSONS]

@@ -142,7 +142,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     from grader.handle import NoAnswer
     from grader.i18n import tr
     from grader.judge.remote import Budget, ProcessHandle
-    from grader.notebooks import NotANotebook, notebook_as_module
+    from grader.notebooks.as_module import NotANotebook, notebook_as_module
     from grader.runner import devices_for, grade_lesson
 
     started = time.perf_counter()
@@ -197,9 +197,9 @@ def plan(submissions, lessons: tuple[str, ...],
          solutions: Path = PROJECT_ROOT / "solutions") -> dict[str, tuple[object, list[Job]]]:
     """Jobs per student, one per requested lesson (a lesson not submitted still gets a row). A folder
     holding the lesson module and notebooks is graded on the one the student changed from the stub
-    (the module when several were: grader.lesson_notebooks.submitted_source)."""
+    (the module when several were: grader.notebooks.submitted.submitted_source)."""
     from grader.judge.intake import LESSON_NOTEBOOK, notebook_name
-    from grader.lesson_notebooks import submitted_source
+    from grader.notebooks.submitted import submitted_source
     planned = {}
     for submission in submissions:
         jobs = []
