@@ -1,6 +1,6 @@
 """Generate each lesson's notebook from the same source as its `.py` stub.
 
-    solutions/lessonNN/<module>.py     the code: split into one cell per top-level definition
+    solutions/lessonNN/<module>.py     the code: one cell per top-level definition (cells.py)
     solutions/lessonNN/prose.en.md     the explanation, one section per cell (English)
     solutions/lessonNN/prose.vi.md     the same sections in Vietnamese
         ->  exercises/lessonNN/lessonNN.ipynb      (English, the default)
