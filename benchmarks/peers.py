@@ -257,9 +257,9 @@ def source_notebook(lesson_id: str):
     """The lesson's notebook in nbgrader's source format (see the module docstring)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
-    from grader.checks import load_lesson
     from grader.authoring.cells import split_cells
     from grader.authoring.lesson_notebooks import build_notebook, load_prose
+    from grader.checks import load_lesson
     from grader.notebooks.format import is_checks_cell
 
     lesson = load_lesson(lesson_id)
