@@ -14,10 +14,13 @@ import pytest
 
 from conftest import EXERCISES, PROJECT, SOLUTIONS, written_lessons
 from grader.checks import load_lesson
-from grader.lesson_notebooks import (CHECKS_MARKER, CHECKS_TAG, COMMON, LANGUAGES, ProseError, is_untouched_stub,
-                                     lesson_notebook, load_prose, notebook_name, notebook_text, parse_prose,
-                                     solution_code, split_cells, stub_code)
-from grader.notebooks import code_cells, notebook_as_module
+from grader.authoring.cells import ProseError, split_cells
+from grader.authoring.lesson_notebooks import (COMMON, LANGUAGES, lesson_notebook, load_prose, notebook_name,
+                                               notebook_text, parse_prose)
+from grader.authoring.stubs import solution_code, stub_code
+from grader.notebooks.as_module import notebook_as_module
+from grader.notebooks.format import CHECKS_MARKER, CHECKS_TAG, code_cells
+from grader.notebooks.submitted import is_untouched_stub
 
 LESSONS = written_lessons()
 SCORE = "GRADER-TEST-SCORE "
@@ -70,7 +73,7 @@ def test_the_prose_gives_away_no_solution_line():
     """No line of a TODO body (12+ characters, not in the grader's own public code nor quoted by
     the stubs' docstrings and hints) appears in the prose, as a line or as inline code (the
     release's rule, made stricter)."""
-    from grader.stubs import parse_todos
+    from grader.authoring.stubs import parse_todos
     public = {line.strip() for path in (PROJECT / "grader").rglob("*.py")
               for line in path.read_text(encoding="utf-8").splitlines()}
     stubs = "".join((EXERCISES / lesson_id / load_lesson(lesson_id).filename).read_text() for lesson_id in LESSONS)
@@ -160,8 +163,8 @@ def test_the_judge_runs_a_notebook_in_an_ipython_kernel(tmp_path):
 def test_every_catalogue_variant_scores_the_same_as_notebook_and_as_py(tmp_path):
     """The solution, the stub and each catalogue patch of the fast lessons, handed in once as the
     .py file and once as the notebook with the same code in its cells
-    (grader.demo.lesson_notebook_text): equal points, lesson by lesson."""
-    from grader.demo import build_class, catalogue_variants
+    (grader.authoring.demo.lesson_notebook_text): equal points, lesson by lesson."""
+    from grader.authoring.demo import build_class, catalogue_variants
     from grader.judge import intake
     from grader.judge.batch import grade_batch
     from grader.judge.jobs import GradeOptions
@@ -185,7 +188,7 @@ def test_every_catalogue_variant_scores_the_same_as_notebook_and_as_py(tmp_path)
 
 def test_without_nbclient_the_cells_run_as_plain_python(tmp_path, monkeypatch):
     from grader.session import load_module
-    monkeypatch.setitem(sys.modules, "grader.notebook_kernel", None)   # import fails: the fallback
+    monkeypatch.setitem(sys.modules, "grader.notebooks.kernel", None)   # import fails: the fallback
     cells = ["%matplotlib inline\nimport math", "!ls\ndef root(x):\n    return math.sqrt(x)", "two = root(4)"]
     path = write_notebook(tmp_path / "lesson03.ipynb", cells)
     (tmp_path / "ok.py").write_text(notebook_as_module(path))

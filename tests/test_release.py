@@ -18,7 +18,7 @@ from conftest import PROJECT, SOLUTIONS
 from grader.checks import LESSON_IDS, load_lesson
 from grader.classroom.generated import workflow_text
 from grader.classroom.release import release
-from grader.stubs import parse_todos
+from grader.authoring.stubs import parse_todos
 from test_classroom import decode_runner, reporter_numbers, validate_result
 
 LESSONS = ["lesson03", "lesson08"]       # fast ones; `grader release` with no --lessons takes all
@@ -70,8 +70,8 @@ def test_tree_holds_the_template_and_nothing_else(released):
             "grader/classroom/__main__.py", "grader/classroom/command.py", "grader/classroom/integrity.py",
             "grader/classroom/recorded.py", "grader/classroom/reporter_result.py"} <= names
     release_side = ("release", "packaging", "recording", "leaks", "generated", "errors")
-    for absent in (*(f"grader/classroom/{m}.py" for m in release_side), "grader/cli.py", "grader/stubs.py",
-                   "grader/demo.py"):
+    for absent in (*(f"grader/classroom/{m}.py" for m in release_side), "grader/cli.py", "grader/authoring/stubs.py",
+                   "grader/authoring/demo.py"):
         assert absent not in names
     assert not any(n.startswith(("grader/judge/", "grader/classroom/templates/", "solutions/", "tests/"))
                    for n in names)

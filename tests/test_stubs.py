@@ -4,7 +4,8 @@ import textwrap
 import pytest
 
 from conftest import EXERCISES, SOLUTIONS
-from grader.stubs import MarkerError, drifted_stubs, expected_stubs, make_stub, parse_todos
+from grader.authoring.exercises import drifted_stubs, expected_stubs
+from grader.authoring.stubs import MarkerError, make_stub, parse_todos
 
 
 def test_committed_stubs_match_the_generator():

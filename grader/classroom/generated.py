@@ -13,7 +13,7 @@ import hypothesis
 import tomllib
 
 from grader import __version__
-from grader.lesson_notebooks import expected_notebooks
+from grader.authoring.lesson_notebooks import expected_notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

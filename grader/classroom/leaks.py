@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from grader.stubs import parse_todos
+from grader.authoring.stubs import parse_todos
 
 SIGNIFICANT = 12                   # solution lines at least this long must not appear in the release
 GENERIC = {"return x", "pass", "return model", "return loss", "return None", "return out"}

@@ -11,7 +11,7 @@ from grader.classroom.errors import ReleaseError
 
 # what the student's side runs: pytest (the plugin), the notebooks' score cell, `grader classroom`
 # (`python -m grader.classroom` in the release's own check) and MNIST loading
-SHIPPED_ROOTS = ["grader", "grader.pytest_plugin", "grader.notebook_checks", "grader.data",
+SHIPPED_ROOTS = ["grader", "grader.pytest_plugin", "grader.notebooks.score_cell", "grader.data",
                  "grader.classroom.__main__", "grader.classroom.command", "grader.classroom.integrity",
                  "grader.classroom.recorded", "grader.classroom.reporter_result", "grader.writers.console",
                  "grader.checks", "grader.probes"]

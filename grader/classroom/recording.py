@@ -23,7 +23,7 @@ from grader.classroom.errors import ReleaseError
 from grader.classroom.recorded import AnswerStore, RecordingHandle, bind_lesson, recorded_reference
 from grader.handle import LocalHandle
 from grader.runner import DEFAULT_SEED, grade_lesson
-from grader.stubs import make_stub
+from grader.authoring.stubs import make_stub
 
 
 def _catalogue(project: Path):

@@ -52,7 +52,7 @@ from grader.classroom.leaks import leaks, public_lines, shared_lines, solution_b
 from grader.classroom.packaging import package_files
 from grader.classroom.recorded import replayable_hypothesis
 from grader.classroom.recording import record_lesson, replay_lesson
-from grader.stubs import STUDENT_TESTS, make_stub
+from grader.authoring.stubs import STUDENT_TESTS, make_stub
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -26,7 +26,8 @@ from grader.i18n import set_language, tr
 from grader.judge import checkpoints, malloc
 from grader.judge.remote import Budget, ProcessHandle
 from grader.judge.zygote import Zygote
-from grader.notebooks import NotANotebook, notebook_as_module
+from grader.notebooks.as_module import notebook_as_module
+from grader.notebooks.format import NotANotebook
 from grader.results import CheckResult, LessonResult
 from grader.runner import devices_for, grade_lesson, planned_runs
 

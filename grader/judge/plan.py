@@ -7,14 +7,14 @@ from pathlib import Path
 from grader.checks import load_lesson
 from grader.judge.intake import LESSON_NOTEBOOK, notebook_name
 from grader.judge.jobs import PROJECT_ROOT, Job
-from grader.lesson_notebooks import submitted_source
+from grader.notebooks.submitted import submitted_source
 
 
 def plan(submissions, lessons: tuple[str, ...],
          solutions: Path = PROJECT_ROOT / "solutions") -> dict[str, tuple[object, list[Job]]]:
     """Jobs per student, one per requested lesson (a lesson not submitted still gets a row). A folder
     holding the lesson module and notebooks is graded on the one the student changed from the stub
-    (the module when several were: grader.lesson_notebooks.submitted_source)."""
+    (the module when several were: grader.notebooks.submitted.submitted_source)."""
     planned = {}
     for submission in submissions:
         jobs = []

@@ -132,7 +132,7 @@ def _warm_up(data_root: str | None) -> None:
     # import it (0.1 s a job, and a warning on stderr).
     sys.modules.setdefault("debugpy", None)
     try:
-        importlib.import_module("grader.notebook_kernel")
+        importlib.import_module("grader.notebooks.kernel")
     except ImportError:  # no nbclient or ipykernel: notebooks run cell by cell as plain Python
         pass
     if data_root:

@@ -112,31 +112,11 @@ def lesson_files(solutions: Path) -> list[Path]:
     return sorted(p for p in solutions.glob("lesson[0-9][0-9]/*.py") if not p.name.startswith("_"))
 
 
-def expected_stubs(solutions: Path, exercises: Path) -> dict[Path, str]:
-    """What exercises/ must contain, generated from solutions/: the stubs, the test files, and each
-    lesson's notebooks (grader/lesson_notebooks.py)."""
-    from grader.lesson_notebooks import expected_notebooks
-    out = {}
-    for path in lesson_files(solutions):
-        lesson = path.parent.name
-        out[exercises / lesson / f"test_{lesson}.py"] = STUDENT_TESTS.format(lesson=lesson)
-        out[exercises / lesson / path.name] = make_stub(path.read_text(encoding="utf-8"), lesson,
-                                                        str(path.relative_to(solutions.parent)))
-    out.update(expected_notebooks(solutions, exercises))
-    return out
+def stub_code(source: str, lesson: str, path: str = "<solution>") -> str:
+    """The stub without its first-line header for the `.py` file: the code of a stub notebook."""
+    return make_stub(source, lesson, path).split("\n", 1)[1]
 
 
-def write_stubs(solutions: Path, exercises: Path) -> list[Path]:
-    written = []
-    for target, text in expected_stubs(solutions, exercises).items():
-        if not target.exists() or target.read_text(encoding="utf-8") != text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-            written.append(target)
-    return written
-
-
-def drifted_stubs(solutions: Path, exercises: Path) -> list[Path]:
-    """Stubs whose committed text differs from what the generator makes."""
-    return [target for target, text in expected_stubs(solutions, exercises).items()
-            if not target.exists() or target.read_text(encoding="utf-8") != text]
+def solution_code(source: str) -> str:
+    """The solution without its TODO marker lines: the code a finished notebook holds."""
+    return "".join(line for line in source.splitlines(keepends=True) if not (BEGIN.match(line) or END.match(line)))

@@ -12,11 +12,18 @@ student's functions use (lesson 1's `get_device` with CUDA "available") is seen 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from grader.checks import LESSON_IDS
 from grader.handle import LocalHandle
+from grader.i18n import UnknownLanguage, language, normalize, using_language
+from grader.runner import DEFAULT_SEED, devices_for, grade_lesson, prepare_run
 from grader.session import Session
+from grader.writers.console import render_lesson
 
 TEXT = {   # the few lines this cell prints itself (the table comes from grader.writers.console)
     "en": {
@@ -34,9 +41,8 @@ TEXT = {   # the few lines this cell prints itself (the table comes from grader.
 
 def _text(key: str, **values) -> str:
     try:
-        from grader.i18n import language
         lang = language()
-    except Exception:  # no i18n, or a bad GRADER_LANG: English
+    except UnknownLanguage:  # a bad $GRADER_LANG: English
         lang = "en"
     return TEXT.get(lang, TEXT["en"])[key].format(**values)
 
@@ -95,24 +101,15 @@ def check_notebook(lesson_id: str, namespace: dict, *, lang: str | None = None, 
     the score table (in `lang`, default: the active language) and return the LessonResult (None
     when the checks could not run). `todos` restricts the run to some TODOs; `device` is as pytest's
     `--device`. Never raises."""
-    import contextlib
-    language = contextlib.nullcontext()
     try:
-        from grader.i18n import normalize, using_language
-        language = using_language(normalize(lang) if lang else None)
-    except Exception:  # no i18n here, or an unknown language: the active one
-        pass
-    with language:
+        chosen = using_language(normalize(lang) if lang else None)
+    except UnknownLanguage:  # an unknown language: the active one
+        chosen = contextlib.nullcontext()
+    with chosen:
         return _check(lesson_id, namespace, solutions=solutions, seed=seed, device=device, todos=todos, show=show)
 
 
 def _check(lesson_id, namespace, *, solutions, seed, device, todos, show):
-    import torch
-
-    from grader.checks import LESSON_IDS
-    from grader.runner import DEFAULT_SEED, devices_for, grade_lesson, prepare_run
-    from grader.writers.console import render_lesson
-
     if lesson_id not in LESSON_IDS:
         print(_text("not_a_lesson", lesson=lesson_id))
         return None

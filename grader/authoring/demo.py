@@ -9,10 +9,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.checks import LESSON_IDS, load_lesson
-from grader.stubs import make_stub
+from nbformat.v4 import new_code_cell
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from grader.authoring.cells import split_cells
+from grader.authoring.lesson_notebooks import lesson_notebook, notebook_text
+from grader.authoring.stubs import make_stub
+from grader.checks import LESSON_IDS, load_lesson
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = PROJECT_ROOT / "tests" / "catalogue"
 
 # Per student and lesson: "solution", "stub", "correct" / "first-mistake" (the first catalogue
@@ -59,9 +63,6 @@ def lesson_notebook_text(lesson_id: str, variant: str) -> str:
     """The lesson's notebook as a student hands it in: the stub notebook, or the solved one with
     a catalogue patch's code in cells added after the lesson's own (as the patch follows the
     solution in the `.py` file), before the score cell."""
-    from nbformat.v4 import new_code_cell
-
-    from grader.lesson_notebooks import lesson_notebook, notebook_text, split_cells
     solution = PROJECT_ROOT / "solutions" / lesson_id / load_lesson(lesson_id).filename
     if variant == "stub":
         return notebook_text(lesson_notebook(solution))

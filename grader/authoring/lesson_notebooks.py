@@ -1,6 +1,6 @@
 """Generate each lesson's notebook from the same source as its `.py` stub.
 
-    solutions/lessonNN/<module>.py     the code: split into one cell per top-level definition
+    solutions/lessonNN/<module>.py     the code: one cell per top-level definition (cells.py)
     solutions/lessonNN/prose.en.md     the explanation, one section per cell (English)
     solutions/lessonNN/prose.vi.md     the same sections in Vietnamese
         ->  exercises/lessonNN/lessonNN.ipynb      (English, the default)
@@ -9,9 +9,9 @@
 A notebook is: the lesson's introduction; the imports cell; for each top-level function or class a
 short explanation and its code cell (the stub: signature, docstring, `# TODO` hint and
 `raise NotImplementedError`); last, a cell that runs the lesson's checks on the notebook's own
-definitions and prints the score (`grader.notebook_checks.check_notebook`). That last cell is
-tagged `grader-checks` and starts with the comment `# grader-checks`, so the batch judge, which
-runs a submitted notebook's code cells as a module, leaves it out (grader/notebooks.py).
+definitions and prints the score (`grader.notebooks.score_cell.check_notebook`). That last cell
+is tagged `grader-checks` and starts with the comment `# grader-checks`, so the batch judge, which
+runs a submitted notebook's code cells as a module, leaves it out (grader/notebooks/format.py).
 
 A prose file is Markdown cut into sections by marker lines `<!-- cell: NAME -->`: `intro` (first,
 required), `setup` (before the imports cell, optional), one per top-level definition (required)
@@ -25,20 +25,26 @@ notebook is written, so `grader stubs --check` compares the same files everywher
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
-from grader.i18n import DEFAULT_LANGUAGE, LANGUAGES as _CATALOGUED
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from grader.authoring.cells import ProseError, split_cells
+from grader.authoring.stubs import lesson_files, solution_code, stub_code
+from grader.i18n import DEFAULT_LANGUAGE
+from grader.i18n import LANGUAGES as _CATALOGUED
+from grader.notebooks.format import CHECKS_MARKER, CHECKS_TAG
+
+__all__ = ["LANGUAGES", "COMMON", "ProseError", "notebook_name", "prose_path", "parse_prose", "load_prose",
+           "checks_source", "build_notebook", "notebook_text", "lesson_notebook", "expected_notebooks"]
 
 # The default first (lessonNN.ipynb), then the others (lessonNN.<lang>.ipynb): the languages of grader.i18n.
 LANGUAGES = (DEFAULT_LANGUAGE, *(lang for lang in _CATALOGUED if lang != DEFAULT_LANGUAGE))
-CHECKS_TAG = "grader-checks"      # cell metadata tag of the score cell ...
-CHECKS_MARKER = "# grader-checks"  # ... and the comment its source starts with (kept when tags are lost)
 
 SECTION = re.compile(r"^<!--\s*cell:\s*(?P<name>[A-Za-z_]\w*)\s*-->\s*$")
 SPECIAL = ("intro", "setup", "checks")
-BANNER = re.compile(r"^#\s*-{3}.*$")   # `# --- Autograd -----` section rules: the prose has headings instead
 
 COMMON = {
     "en": {
@@ -77,10 +83,6 @@ COMMON = {
 }
 
 
-class ProseError(ValueError):
-    """A lesson's prose file is missing, or its sections do not match the lesson's code."""
-
-
 # ---------------------------------------------------------------- file names
 
 
@@ -90,71 +92,6 @@ def notebook_name(lesson: str, lang: str) -> str:
 
 def prose_path(solution: Path, lang: str) -> Path:
     return Path(solution).parent / f"prose.{lang}.md"
-
-
-# ---------------------------------------------------------------- the code, cut into cells
-
-
-def _definition_name(node: ast.stmt) -> str | None:
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return node.name
-    return None
-
-
-def _is_main_guard(node: ast.stmt) -> bool:
-    """`if __name__ == "__main__":` — a script's demo; in a notebook it would run on import."""
-    test = getattr(node, "test", None)
-    return (isinstance(node, ast.If) and isinstance(test, ast.Compare) and isinstance(test.left, ast.Name)
-            and test.left.id == "__name__")
-
-
-def split_cells(source: str, path: str = "<source>") -> list[tuple[str, str]]:
-    """[("setup", imports and constants), (name, code of that definition), ...] in file order.
-
-    The module docstring, `if __name__ == "__main__":` demos and `# --- ... ---` banner comments are
-    left out; comment lines directly above a definition stay with it; any other top-level statement
-    joins the cell before it.
-    """
-    try:
-        tree = ast.parse(source, filename=path)
-    except SyntaxError as exc:
-        raise ProseError(f"{path}:{exc.lineno}: cannot parse the lesson file: {exc.msg}") from None
-    lines = source.splitlines()
-    cells: list[list] = [["setup", []]]
-    previous_end = 0
-    body = tree.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) \
-            and isinstance(body[0].value.value, str):
-        previous_end = body[0].end_lineno
-        body = body[1:]
-    for node in body:
-        if _is_main_guard(node):
-            previous_end = node.end_lineno
-            continue
-        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-        while start - 1 > previous_end and lines[start - 2].lstrip().startswith("#") \
-                and not BANNER.match(lines[start - 2].strip()):
-            start -= 1                      # comments directly above belong to the definition
-        chunk = lines[start - 1:node.end_lineno]
-        name = _definition_name(node)
-        if name is not None:
-            cells.append([name, chunk])
-        else:
-            cells[-1][1].extend(chunk)
-        previous_end = node.end_lineno
-    return [(name, "\n".join(chunk).strip("\n")) for name, chunk in cells]
-
-
-def solution_code(source: str) -> str:
-    """The solution without its TODO marker lines: the code a finished notebook holds."""
-    from grader.stubs import BEGIN, END
-    return "".join(line for line in source.splitlines(keepends=True) if not (BEGIN.match(line) or END.match(line)))
-
-
-def stub_code(source: str, lesson: str, path: str = "<solution>") -> str:
-    """The stub (grader.stubs.make_stub) without its first-line header for the `.py` file."""
-    from grader.stubs import make_stub
-    return make_stub(source, lesson, path).split("\n", 1)[1]
 
 
 # ---------------------------------------------------------------- the prose
@@ -216,15 +153,12 @@ def _cell_id(name: str, suffix: str = "") -> str:
 def checks_source(lesson: str, lang: str) -> str:
     language = "" if lang == LANGUAGES[0] else f", lang={lang!r}"
     return (f"{CHECKS_MARKER}: {COMMON[lang]['comment']}\n"
-            "from grader.notebook_checks import check_notebook\n\n"
+            "from grader.notebooks.score_cell import check_notebook\n\n"
             f"result = check_notebook({lesson!r}, globals(){language})")
 
 
 def build_notebook(cells: list[tuple[str, str]], prose: dict[str, str], lesson: str, lang: str):
     """The notebook (an nbformat node) for code `cells` (from `split_cells`) and their `prose`."""
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
     common = COMMON[lang]
     out = [new_markdown_cell(prose["intro"] + "\n\n" + common["how"], id="intro")]
     for name, code in cells:
@@ -246,7 +180,6 @@ def build_notebook(cells: list[tuple[str, str]], prose: dict[str, str], lesson: 
 
 
 def notebook_text(notebook) -> str:
-    import nbformat
     return nbformat.writes(notebook) + "\n"
 
 
@@ -266,7 +199,6 @@ def lesson_notebook(solution: Path, lang: str = LANGUAGES[0], *, solved: bool = 
 
 def expected_notebooks(solutions: Path, exercises: Path) -> dict[Path, str]:
     """What exercises/ must hold besides the `.py` stubs: every lesson's notebook in every language."""
-    from grader.stubs import lesson_files
     out = {}
     for path in lesson_files(solutions):
         lesson = path.parent.name
@@ -274,55 +206,3 @@ def expected_notebooks(solutions: Path, exercises: Path) -> dict[Path, str]:
             out[exercises / lesson / notebook_name(lesson, lang)] = notebook_text(
                 lesson_notebook(path, lang, project=solutions.parent))
     return out
-
-
-# ---------------------------------------------------------------- reading notebooks back
-
-
-def is_checks_cell(cell: dict) -> bool:
-    """The score cell: tagged `grader-checks`, or its source starts with `# grader-checks`."""
-    metadata = cell.get("metadata")
-    tags = metadata.get("tags") if isinstance(metadata, dict) else None
-    if isinstance(tags, list) and CHECKS_TAG in tags:
-        return True
-    source = cell.get("source", "")
-    source = "".join(source) if isinstance(source, list) else str(source)
-    return source.lstrip().startswith(CHECKS_MARKER)
-
-
-def _normalized(code: str) -> str:
-    return "\n".join(line.rstrip() for line in code.replace("\r\n", "\n").strip().splitlines())
-
-
-STUB_MAX_BYTES = 2**20   # a generated stub is a few KiB: anything larger was changed (and is not read here)
-
-
-def is_untouched_stub(path: Path, solution: Path) -> bool:
-    """Whether the lesson file or notebook at `path` still holds exactly the generated stub's code
-    (whitespace at line ends, outputs and prose aside): the student did not work in it. Files that
-    cannot be read count as changed (so they are graded, and the problem is reported)."""
-    path, solution = Path(path), Path(solution)
-    try:
-        if path.stat().st_size > STUB_MAX_BYTES:
-            return False
-        source = solution.read_text(encoding="utf-8")
-        stub = stub_code(source, solution.parent.name)
-        if path.suffix == ".ipynb":
-            from grader.notebooks import code_cells
-            theirs = [_normalized(code) for _, code in code_cells(path)]
-            return [c for c in theirs if c] == [_normalized(code) for _, code in split_cells(stub) if code.strip()]
-        text = path.read_text(encoding="utf-8")
-        return _normalized(text.split("\n", 1)[1] if text.startswith("# Lesson ") else text) == _normalized(stub)
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
-
-
-def submitted_source(candidates: list[Path], solution: Path) -> Path | None:
-    """Which of a student's lesson files to grade when the folder holds several forms of the lesson
-    (`backprop.py`, `lesson03.ipynb`, `lesson03.vi.ipynb`, in that order of preference): the first
-    one that is not the untouched stub, since the student worked there; if all are, the first."""
-    for path in candidates:
-        if not is_untouched_stub(path, solution):
-            return path
-    return candidates[0] if candidates else None
-
