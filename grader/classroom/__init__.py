@@ -11,11 +11,8 @@
     reporter_result.py  the runner-result JSON that Classroom's grading reporter reads
 
 The student template ships this package's `__init__`, `__main__`, `command`, `integrity`,
-`recorded` and `reporter_result` (see `packaging.py`), never the release side. Kept light:
-`grader.runner` imports `recorded`, which loads this package first, so nothing here may import
-the runner (`command` imports only the standard library and `integrity` at module level).
+`recorded` and `reporter_result` (see `packaging.py`), never the release side. Empty on
+purpose: `grader.runner` imports `recorded`, which loads this package first, so importing
+`command` here (which uses the runner) would make a cycle. The released `grader` script is
+`grader.classroom.command:main`.
 """
-
-from grader.classroom.command import main  # a released repository's `grader` script: grader.classroom:main
-
-__all__ = ["main"]

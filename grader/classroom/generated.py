@@ -27,7 +27,7 @@ REPORTER = "classroom-resources/autograding-grading-reporter"
 REPORTER_REF = "v1"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 MNIST_CACHE_KEY = "mnist-raw-v1"
-ENTRY_POINT = "grader.classroom:main"   # the released repository's `grader` command
+ENTRY_POINT = "grader.classroom.command:main"   # the released repository's `grader` command
 
 STEP_TIMEOUT_MINUTES = 10
 CLASSROOM_TIMEOUT_S = 540          # below the step's limit, so the result is written before the kill

@@ -96,6 +96,7 @@ def _warm_up(data_root: str | None) -> None:
     serialization) cost a fresh process up to a second; a forked child inherits them warm.
     Hence the imports in here: importing, before the fork, is the point.
     """
+    # imported here, before the fork, so that every child starts with them loaded
     import torch
 
     from grader import probes
@@ -136,7 +137,7 @@ def _warm_up(data_root: str | None) -> None:
     except ImportError:  # no nbclient or ipykernel: notebooks run cell by cell as plain Python
         pass
     if data_root:
-        from grader import data
+        from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
         data.load_mnist(data_root, "train")
 
 

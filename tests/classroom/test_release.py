@@ -324,7 +324,7 @@ def test_readme_and_pyproject(released):
                    "official grade", "| total | 36 |"):
         assert needed in readme
     pyproject = (out / "pyproject.toml").read_text()
-    assert 'grader = "grader.classroom:main"' in pyproject and 'grader_device = "cpu"' in pyproject
+    assert 'grader = "grader.classroom.command:main"' in pyproject and 'grader_device = "cpu"' in pyproject
     assert re.search(r'"hypothesis==[\d.]+"', pyproject)
     manifest = json.loads((out / "grader" / "answers" / "MANIFEST.json").read_text())
     assert {".github/workflows/classroom.yml", "exercises/lesson03/test_lesson03.py", "grader/expect.py",

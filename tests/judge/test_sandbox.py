@@ -21,7 +21,7 @@ import pytest
 from grader.judge import sandbox
 from grader.judge.sandbox import Cgroup, LimitHit, Limits
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 ACTIVE = set(sandbox.probe_protections())
 FAST = Limits(wall_s=5.0, cpu_s=5.0, memory_bytes=512 * sandbox.MiB, max_pids=16, output_bytes=64 * 1024)
 
