@@ -18,10 +18,17 @@ from grader.lesson import Lesson, Trial
 lesson = Lesson("lesson03", "backprop", N_("Backpropagation"),
                 todos=("forward", "squared_error", "backprop_step"))
 
+# The course's own numbers: x = 1, y = 3, w = 0.1, learning rate 0.001.
+COURSE_EXAMPLE = (1.0, 3.0, 0.1, 0.001)
+
 
 @lesson.check("forward", points=1, per_device=True)
 def forward_matches_reference(t: Trial):
-    """forward(x, w) equals x * w for tensors of several shapes and a scalar weight."""
+    """forward(x, w) equals x * w for the course's 0-d tensors and for tensors of several shapes."""
+    x, w = t.tensor(COURSE_EXAMPLE[0]), t.tensor(COURSE_EXAMPLE[2], requires_grad=True)
+    expect.close(t.sub.call("forward", x, w), t.ref.call("forward", x, w),
+                 tr("forward(x, w) for x of shape {shape} and w = {w:.3g}", shape=(), w=COURSE_EXAMPLE[2]),
+                 hint=tr("the prediction is the input times the weight: x * w"))
     one_weight_model.forward_matches_reference(t)
 
 
@@ -33,12 +40,13 @@ def forward_gradients(t: Trial):
 
 @lesson.check("squared_error", points=1, per_device=True)
 def squared_error_matches_reference(t: Trial):
-    """squared_error(y_pred, y) equals (y_pred - y) ** 2 element-wise."""
+    """squared_error(y_pred, y) equals (y_pred - y) ** 2 element-wise, for 0-d tensors as in the course too."""
     def one(pair):
         y_pred, y = (v.to(t.device) for v in pair)
         expected, got = t.ref.call("squared_error", y_pred, y), t.sub.call("squared_error", y_pred, y)
         expect.close(got, expected, tr("squared_error for tensors of shape {shape}", shape=tuple(y.shape)),
                      hint=tr("square the difference element by element: (y_pred - y) ** 2; do not sum or average here"))
+    one((torch.tensor(COURSE_EXAMPLE[0] * COURSE_EXAMPLE[2]), torch.tensor(COURSE_EXAMPLE[1])))
     strategies.for_all(strategies.same_shape_pair(), one)
 
 
@@ -50,10 +58,6 @@ def squared_error_gradients(t: Trial):
 
 
 # --- backprop_step: graded on one sample, as the course writes it: 0-d tensors x, y and w ------
-
-# The course's own numbers: x = 1, y = 3, w = 0.1, learning rate 0.001.
-COURSE_EXAMPLE = (1.0, 3.0, 0.1, 0.001)
-
 
 def _examples(t: Trial, count: int) -> list[tuple[float, float, float, float]]:
     """(x, y, w0, learning_rate): the course's, then `count` drawn from the trial's generator, with
