@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
@@ -37,6 +36,7 @@ class GradeOptions:
     call_timeout: float = 60.0
     lesson_timeout: float = 600.0
     memory_mb: int = 4096
+    max_reply_mb: float = 64.0         # the most one reply of a submission may carry; over it, no answer
     force: bool = False
     seed: int = 0
     data_root: Path | None = None
@@ -63,6 +63,7 @@ class BatchReport:
     skipped: list[str] = field(default_factory=list)
     protections: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    judge_errors: list[str] = field(default_factory=list)   # "student/lesson: cause", for jobs lost twice
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -165,7 +166,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
             shutil.copyfile(checkpoint, workdir / checkpoint.name)
-        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb)
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb,
+                        reply_mb=options.max_reply_mb)
         data_dirs = [options.submission_data_root] if options.submission_data_root else []
         try:
             handle = ProcessHandle(_worker["zygote"], target, workdir, budget, project_root=PROJECT_ROOT,
@@ -240,16 +242,16 @@ def _progress(done: int, total: int, started: float) -> None:
 def run_jobs(jobs: list[Job], options: GradeOptions):
     """Yields (job, lesson result, active protections, seconds) as jobs finish, in any order.
 
-    The embedded executor is a pool of forked judge workers, each with its own zygote.
+    The embedded executor is a supervised set of forked judge workers, each with its own zygote
+    (grader/judge/supervisor.py): a job whose worker is lost is graded again once, then recorded
+    as a judge error, and the batch goes on.
     """
     if options.executor == "dask":
         from grader.judge.dask_executor import run_jobs_on_dask
         yield from run_jobs_on_dask(jobs, options)
         return
-    workers = max(1, min(options.jobs, len(jobs)))
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_start_worker, initargs=(options,)) as pool:
-        yield from pool.imap_unordered(grade_job, jobs)
+    from grader.judge.supervisor import run_supervised
+    yield from run_supervised(jobs, options, grade_job)
 
 
 def grade_batch(submissions, options: GradeOptions) -> BatchReport:
@@ -264,6 +266,7 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
     from grader.writers.feedback import feedback_markdown
     from grader.writers.gradebook import gradebook_csv, summary
     from grader.writers.gradescope import results_json
+    from grader.judge.supervisor import is_judge_error
 
     started = time.perf_counter()
     report = BatchReport()
@@ -297,6 +300,8 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
     if todo_jobs:
         for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options), start=1):
             by_student.setdefault(job.student, []).append(result)
+            if is_judge_error(result):
+                report.judge_errors.append(f"{job.student}/{job.lesson}: {result.checks[0].detail}")
             times[job.student] = times.get(job.student, 0.0) + seconds
             job_seconds[job.lesson].append(seconds)
             protections.update(active)
@@ -310,8 +315,10 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
                     lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
                     seed=options.seed, grader_version=grader.__version__,
                     ignored_files=tuple(getattr(submission, "ignored", ())),
-                    execution_time=times[job.student])
-                _write_student(options.out, result, fingerprints[job.student],
+                    execution_time=times[job.student],
+                    status="judge error" if any(is_judge_error(l) for l in by_student[job.student]) else "graded")
+                # a judge error is graded again by the next run, changed or not: no fingerprint
+                _write_student(options.out, result, fingerprints[job.student] if result.status == "graded" else "",
                                results_json, feedback_markdown)
                 report.graded.append(result)
         if options.progress and sys.stderr.isatty():

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -26,8 +28,10 @@ CONTROL_BYTES = 64 * 1024
 # --- judge side ----------------------------------------------------------------
 class Zygote:
     def __init__(self, *, data_root: Path | None = None, threads: int = 1):
+        from grader.judge.environment import zygote_environment
         judge_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTORCH_NVML_BASED_CUDA_CHECK="1")
+        self.home = Path(tempfile.mkdtemp(prefix="grader-zygote-home-"))
+        env = zygote_environment(self.home)    # never the judge's own: it may hold secrets
         args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads)]
         if data_root:
             args.append(str(data_root))
@@ -77,6 +81,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.control.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 # --- zygote side ---------------------------------------------------------------
@@ -141,7 +146,10 @@ def _child(job: dict, rpc_fd: int) -> None:
     try:
         workdir = Path(job["workdir"])
         os.chdir(workdir)
-        os.environ.update(TMPDIR=str(workdir), HOME=str(workdir), MPLCONFIGDIR=str(workdir))
+        from grader.judge.environment import child_environment
+        allowed = child_environment(workdir)
+        os.environ.clear()
+        os.environ.update(allowed)
         import tempfile
         tempfile.tempdir = None
         null = os.open(os.devnull, os.O_RDONLY)

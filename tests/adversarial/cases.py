@@ -93,6 +93,8 @@ CASES = [
     Case("deletes_its_output", patched("import os\nos.remove('output.log')\n"
                                        "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
+    Case("huge_reply", patched("def squared_error(y_pred, y):\n    return torch.ones(120_000_000)\n"), 2,
+         "returned more than 64 MB", description="a 480 MB return value (issue 10: the judge read it all)"),
     Case("huge_file", patched("def forward(x, w):\n    with open('big.bin', 'wb') as f:\n"
                               "        while True:\n            f.write(b'0' * 2**20)\n"), 2, "wrote more than 64 MB"),
     # --- lying to the judge ---------------------------------------------------------------------------
