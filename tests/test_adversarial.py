@@ -1,12 +1,15 @@
 """The adversarial catalogue (tests/adversarial/cases.py), graded in one batch by the real judge."""
 
+import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from adversarial.build import build
-from adversarial.cases import ARCHIVE_CASES, CASES
+from adversarial.cases import ARCHIVE_CASES, CASES, SECRET, SECRET_NAME
+from adversarial.killer import WorkerKiller
 from grader.judge import intake, sandbox
 from grader.judge.batch import GradeOptions, grade_batch
 from grader.results import submission_from_dict
@@ -27,8 +30,21 @@ def graded(tmp_path_factory):
         if case.outside:
             Path(case.outside).unlink(missing_ok=True)
     root = tmp_path_factory.mktemp("adversarial")
-    report = grade(build(root / "class", RUNNABLE), root / "out")
+    paths = build(root / "class", RUNNABLE)
+    os.environ[SECRET_NAME] = SECRET     # what an instructor's shell or CI may hold
+    try:
+        with WorkerKiller() as killer:
+            report = grade(paths, root / "out")
+    finally:
+        del os.environ[SECRET_NAME]
+    from grader.writers.report import write_report
+    write_report(root / "out")
+    assert len(killer.killed) == 2 * sum(case.kill_worker for case in RUNNABLE)
     return root / "out", report
+
+
+def written(out: Path) -> list[Path]:
+    return [path for path in out.rglob("*") if path.is_file()]
 
 
 def result_of(out: Path, student: str):
@@ -40,6 +56,24 @@ def test_the_batch_completes_for_every_case(graded):
     assert sorted(r.student for r in report.graded) == sorted(c.name for c in RUNNABLE)
     lines = (out / "gradebook.csv").read_text().splitlines()
     assert len(lines) == 1 + len(RUNNABLE)
+
+
+def test_lost_jobs_are_judge_errors_and_said_so(graded):
+    out, report = graded
+    lost = sorted(f"{c.name}/lesson03" for c in RUNNABLE if c.kill_worker)
+    assert sorted(line.split(":")[0] for line in report.judge_errors) == lost
+    assert json.loads((out / "summary.json").read_text())["judge_errors"] == len(lost)
+    assert "Submissions the judge could not grade" in (out / "report.html").read_text()
+
+
+def test_no_gradebook_cell_is_a_formula(graded):
+    out, _ = graded
+    rows = list(csv.reader((out / "gradebook.csv").open(newline="")))
+    cells = [cell for row in rows for cell in row]
+    assert "'=1+2+cmd|calc!A0" in cells
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")) and not (
+            cell.startswith("-") and not cell[1:].replace(".", "", 1).isdigit()), cell
 
 
 def test_catalogue_is_large_enough():
@@ -63,6 +97,10 @@ def test_case_outcome(case, graded):
         assert any(case.note in note for note in lesson.notes), lesson.notes
     if case.outside:
         assert not Path(case.outside).exists()
+    for text in case.absent:
+        assert not [path for path in written(out) if text.encode() in path.read_bytes()], text
+    if case.feedback:
+        assert case.feedback in (out / case.name / "feedback.md").read_text()
     assert (out / case.name / "results.json").exists() and (out / case.name / "feedback.md").exists()
 
 

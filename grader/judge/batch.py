@@ -37,6 +37,7 @@ class GradeOptions:
     lesson_timeout: float = 600.0
     memory_mb: int = 4096
     max_reply_mb: float = 64.0         # the most one reply of a submission may carry; over it, no answer
+    worker_memory_mb: int = 0          # each judge worker's own memory limit (0: worker_limit.default_mb)
     force: bool = False
     seed: int = 0
     data_root: Path | None = None
@@ -251,7 +252,7 @@ def run_jobs(jobs: list[Job], options: GradeOptions):
         yield from run_jobs_on_dask(jobs, options)
         return
     from grader.judge.supervisor import run_supervised
-    yield from run_supervised(jobs, options, grade_job)
+    yield from run_supervised(jobs, options, grade_job, prepare=_start_worker)
 
 
 def grade_batch(submissions, options: GradeOptions) -> BatchReport:

@@ -52,8 +52,12 @@ def is_judge_error(result: LessonResult) -> bool:
     return bool(result.checks) and all(c.detail.startswith(JUDGE_ERROR_DETAIL) for c in result.checks)
 
 
-def _serve(conn, options, work: Callable) -> None:
+def _serve(conn, options, work: Callable, prepare: Callable | None) -> None:
     """A worker: grade the jobs it is handed until told to stop (None) or the judge goes away."""
+    from grader.judge.worker_limit import default_mb, limit_this_worker
+    if prepare is not None:
+        prepare(options)     # its zygote starts outside the worker's own memory limit
+    limit_this_worker(options.worker_memory_mb or default_mb(options.jobs))
     while True:
         try:
             job = conn.recv()
@@ -80,10 +84,10 @@ class _Worker:
     deadline: float = 0.0
 
     @classmethod
-    def start(cls, options, work: Callable) -> _Worker:
+    def start(cls, options, work: Callable, prepare: Callable | None) -> _Worker:
         context = multiprocessing.get_context("fork")
         ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, options, work), daemon=True,
+        process = context.Process(target=_serve, args=(theirs, options, work, prepare), daemon=True,
                                   name="grader-judge-worker")
         process.start()
         theirs.close()
@@ -94,10 +98,12 @@ class _Worker:
         self.conn.send(job)
 
     def end(self) -> None:
+        from grader.judge.worker_limit import remove_cgroup_of
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
         self.conn.close()
+        remove_cgroup_of(self.process.pid)
 
     def death(self) -> str:
         """Why this worker is gone, in words (after it was found dead)."""
@@ -112,9 +118,11 @@ class _Worker:
         return f"the judge worker exited with code {code}"
 
 
-def run_supervised(jobs: list, options, work: Callable, *, log=None) -> Iterator[tuple]:
+def run_supervised(jobs: list, options, work: Callable, *, prepare: Callable | None = None,
+                   log=None) -> Iterator[tuple]:
     """Yields `work(job, options)` for every job as it finishes, in any order; a job lost twice
-    yields (job, judge_error_result(...), [], seconds) instead. `log` gets one line per loss."""
+    yields (job, judge_error_result(...), [], seconds) instead. `prepare(options)` runs once in
+    each worker before its memory limit is applied; `log` gets one line per loss."""
     log = log or (lambda line: print(f"grader: {line}", file=sys.stderr, flush=True))
     queue = deque(jobs)
     attempts: dict[int, int] = {}
@@ -125,7 +133,7 @@ def run_supervised(jobs: list, options, work: Callable, *, log=None) -> Iterator
     try:
         while queue or any(w.job is not None for w in workers):
             while queue and len(workers) < size:
-                workers.append(_Worker.start(options, work))
+                workers.append(_Worker.start(options, work, prepare))
             for worker in list(workers):
                 if worker.job is None and queue:
                     job = queue.popleft()

@@ -7,7 +7,7 @@ import signal
 import threading
 from pathlib import Path
 
-KILL_MARK = "# KILL-MY-JUDGE-WORKER"
+from adversarial.cases import KILL_MARK
 
 
 def _parent(pid: int) -> int:
