@@ -3,8 +3,9 @@
 The judge keeps its own clock: each request has a wall-time budget, and the whole lesson has
 one too. It also watches the child's printed output (stdout and stderr go to one file that the
 judge created and keeps open, so renaming or deleting it hides nothing). A child that hangs,
-dies, prints too much, floods the socket or sends a reply over its size budget is killed and every later request gets `NoAnswer`
-naming the limit, so "no answer" can only ever cost points.
+dies, prints too much, floods the socket or sends a reply over its size budget (refused
+before it is read) is killed and every later request gets `NoAnswer` naming the limit, so
+"no answer" can only ever cost points.
 """
 
 from __future__ import annotations
@@ -150,8 +151,9 @@ class ProcessHandle(Handle):
                 if time.monotonic() >= deadline:
                     raise TimeoutError
             self.sock.settimeout(max(0.001, deadline - time.monotonic()))
-            message = protocol.receive(self.sock, max_header=min(protocol.MAX_HEADER_BYTES, self.budget.reply_bytes),
-                                       max_buffers=self.budget.reply_bytes)
+            # JSON costs its reader up to ~25 times its size in Python objects: 1/16 of the budget
+            header_budget = min(protocol.MAX_HEADER_BYTES, self.budget.reply_bytes // 16)
+            message = protocol.receive(self.sock, max_header=header_budget, max_buffers=self.budget.reply_bytes)
         except protocol.TooLarge:
             self._fail("reply size")
         except (socket.timeout, TimeoutError):
