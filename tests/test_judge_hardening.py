@@ -4,6 +4,8 @@ environment for the child, neutralized text), each shown on the real judge."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import time
 from pathlib import Path
@@ -241,3 +243,29 @@ def test_a_worker_over_its_own_memory_limit_is_a_judge_error_not_the_machines_oo
     assert "grading it again on a fresh worker" in err
     from grader.judge.worker_limit import CGROUP_PREFIX
     assert not list(Path("/sys/fs/cgroup/memory").rglob(f"*{CGROUP_PREFIX}*")), "worker cgroups left behind"
+
+
+def _dies_on_doomed(job, options):
+    """A worker's job: SIGKILLs its own worker process for "doomed" (every time), else a result."""
+    from grader.judge.supervisor import judge_error_result
+    if job.student == "doomed":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if job.student == "raises":
+        raise MemoryError("the worker ran out of memory")
+    result = judge_error_result(job, options, "not an error")   # any well-formed row will do
+    return job, result, [f"pid {os.getpid()}"], 0.0
+
+
+def test_the_supervisor_regrades_a_lost_job_once_then_records_a_judge_error(tmp_path):
+    from grader.judge.batch import Job
+    from grader.judge.supervisor import is_judge_error, run_supervised
+    jobs = [Job(name, "lesson03", None) for name in ("ada", "doomed", "grace", "raises", "linus")]
+    lines: list[str] = []
+    outcomes = list(run_supervised(jobs, _options(tmp_path, jobs=2), _dies_on_doomed, log=lines.append))
+    by_student = {job.student: (result, active) for job, result, active, _ in outcomes}
+    assert sorted(by_student) == ["ada", "doomed", "grace", "linus", "raises"]
+    assert by_student["doomed"][1] == [] and is_judge_error(by_student["doomed"][0])
+    assert "killed by SIGKILL" in by_student["doomed"][0].problem
+    assert "MemoryError: the worker ran out of memory" in by_student["raises"][0].problem
+    assert lines[0].startswith("the judge worker was killed by SIGKILL (out of memory?) while grading doomed/lesson03")
+    assert len(lines) == 4 and sum("judge error for" in line for line in lines) == 2

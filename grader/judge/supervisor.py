@@ -9,8 +9,10 @@ time, it is recorded as a judge error for that (student, lesson) with the cause,
 goes on. `multiprocessing.Pool` cannot do this: its `imap_unordered` waits forever for a task
 whose worker died.
 
-Workers are forked from the judge process, which never initialises CUDA (a process that has
-must not fork): on a GPU machine the workers (and their zygotes) are the only ones that do.
+Workers are forked from the judge process, which never initialises CUDA: on a GPU machine the
+workers (and their zygotes) are the only ones that do. A process that has initialised CUDA must
+not fork, so where the caller already did (a notebook, a test session that ran checks on the GPU)
+workers start from a fresh forkserver instead, slower but sound.
 Results cross the pipe by pickle: they are the judge's own dataclasses, built in the worker.
 """
 
@@ -76,6 +78,12 @@ def _serve(conn, options, work: Callable, prepare: Callable | None) -> None:
             return
 
 
+def start_method() -> str:
+    """fork, unless this process initialised CUDA (then forkserver)."""
+    torch = sys.modules.get("torch")
+    return "forkserver" if torch is not None and torch.cuda.is_initialized() else "fork"
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.Process
@@ -85,7 +93,7 @@ class _Worker:
 
     @classmethod
     def start(cls, options, work: Callable, prepare: Callable | None) -> _Worker:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context(start_method())
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(theirs, options, work, prepare), daemon=True,
                                   name="grader-judge-worker")
