@@ -29,7 +29,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
+from grader.checks import load_lesson
+from grader.i18n import tr
+from grader.judge.worker_limit import default_mb, limit_this_worker, remove_cgroup_of
 from grader.results import CheckResult, LessonResult
+from grader.runner import devices_for, planned_runs
 
 ATTEMPTS = 2                 # a job lost once is graded again on a fresh worker, once
 JOB_GRACE_S = 300.0          # past the lesson's own time limit: the judge's share (zygote start, references)
@@ -38,9 +42,6 @@ JUDGE_ERROR_DETAIL = "judge error: "
 
 def judge_error_result(job, options, cause: str) -> LessonResult:
     """The row a lost job leaves: every check of the lesson failed with the cause (status error)."""
-    from grader.checks import load_lesson
-    from grader.i18n import tr
-    from grader.runner import devices_for, planned_runs
     lesson = load_lesson(job.lesson)
     message = tr("Judge error: this lesson could not be graded ({cause}). Your instructor will grade it "
                  "again; this is not a mark on your work.", cause=cause)
@@ -56,7 +57,6 @@ def is_judge_error(result: LessonResult) -> bool:
 
 def _serve(conn, options, work: Callable, prepare: Callable | None) -> None:
     """A worker: grade the jobs it is handed until told to stop (None) or the judge goes away."""
-    from grader.judge.worker_limit import default_mb, limit_this_worker
     if prepare is not None:
         prepare(options)     # its zygote starts outside the worker's own memory limit
     limit_this_worker(options.worker_memory_mb or default_mb(options.jobs))
@@ -106,7 +106,6 @@ class _Worker:
         self.conn.send(job)
 
     def end(self) -> None:
-        from grader.judge.worker_limit import remove_cgroup_of
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)

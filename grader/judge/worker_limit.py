@@ -17,6 +17,8 @@ import resource
 from pathlib import Path
 
 from grader.judge import sandbox
+from grader.judge.sandbox.cgroups import _cgroup_mounts, _own_cgroups
+from grader.judge.sandbox.confinement import _vm_data_bytes
 
 MiB = 2**20
 MIN_MB, MAX_MB = 1024, 8192
@@ -44,7 +46,7 @@ def limit_this_worker(memory_mb: int) -> str:
             except OSError:
                 group.remove()
     try:
-        data = sandbox._vm_data_bytes() + memory_mb * MiB
+        data = _vm_data_bytes() + memory_mb * MiB
         resource.setrlimit(resource.RLIMIT_DATA, (data, resource.getrlimit(resource.RLIMIT_DATA)[1]))
         return "rlimit"
     except (OSError, ValueError):
@@ -54,7 +56,7 @@ def limit_this_worker(memory_mb: int) -> str:
 def remove_cgroup_of(pid: int) -> None:
     """After a worker ended: remove the cgroup it made for itself, if any (its parent's job)."""
     name = "grader-" + CGROUP_PREFIX + str(pid)
-    mounts, own = sandbox._cgroup_mounts(), sandbox._own_cgroups()
+    mounts, own = _cgroup_mounts(), _own_cgroups()
     folders = [mounts[c] / own.get(c, "/").lstrip("/") / name for c in ("memory", "pids") if c in mounts]
     if "unified" in mounts:
         here = mounts["unified"] / own.get("unified", "/").lstrip("/")

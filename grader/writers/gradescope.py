@@ -6,8 +6,6 @@ from grader.i18n import tr
 from grader.results import SubmissionResult, check_points
 from grader.writers.safe_text import plain_tree
 
-GRADESCOPE_STATUS = {"passed": "passed", "skipped": "passed"}
-
 
 def results_json(result: SubmissionResult) -> dict:
     tests, number = [], 0

@@ -1,0 +1,16 @@
+"""The embedded executor: supervised judge workers on this machine, each with its own zygote.
+
+A job whose worker is lost (killed, over its memory limit, raised, overran) is graded again once
+on a fresh worker, then recorded as a judge error; the batch goes on (`supervisor.py`).
+"""
+
+from __future__ import annotations
+
+from grader.judge.jobs import GradeOptions, Job, grade_job, worker
+from grader.judge.supervisor import run_supervised
+
+
+def run_jobs(jobs: list[Job], options: GradeOptions):
+    """Yields (job, lesson result, active protections, seconds) as jobs finish, in any order."""
+    # Forked: each worker process starts with its own copy of `worker`, which `worker.start` fills.
+    yield from run_supervised(jobs, options, grade_job, prepare=worker.start)
