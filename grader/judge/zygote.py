@@ -31,13 +31,14 @@ from grader.judge.sandbox.confinement import confine, die_with_parent
 from grader.judge.sandbox.limits import Limits
 
 CONTROL_BYTES = 64 * 1024
+HOME_PREFIX = "grader-zygote-home-"   # the zygote's HOME, removed by whichever of it and Zygote ends last
 
 
 # --- judge side ----------------------------------------------------------------
 class Zygote:
     def __init__(self, *, data_root: Path | None = None, threads: int = 1):
         judge_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.home = Path(tempfile.mkdtemp(prefix="grader-zygote-home-"))
+        self.home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
         env = zygote_environment(self.home)    # never the judge's own: it may hold secrets
         args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads)]
         if data_root:
@@ -317,6 +318,8 @@ def main(argv: list[str]) -> None:
             children.reap_finished()
     finally:
         children.close()
+        if Path(os.environ.get("HOME", "/")).name.startswith(HOME_PREFIX):   # the home Zygote() made for it
+            shutil.rmtree(os.environ["HOME"], ignore_errors=True)
 
 
 def _wait(pid: int, timeout: float) -> dict:
