@@ -15,8 +15,8 @@ import pytest
 import torch
 from adversarial.build import build
 from adversarial.cases import CASES, WRONG_FORWARD_SCORE, Case, patched
-from adversarial.killer import KILL_MARK, WorkerKiller
 from adversarial.judge_memory import JudgePeak
+from adversarial.killer import KILL_MARK, WorkerKiller
 
 from grader import codec
 from grader.judge import intake, protocol
