@@ -121,7 +121,8 @@ def grade_command(args: argparse.Namespace) -> int:
     submissions = _submissions(args.submissions)
     options = GradeOptions(
         out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
-        call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
+        call_timeout=args.timeout, max_reply_mb=args.max_reply_mb, force=args.force,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
         data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler)
     workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
     devices = ("cuda" if args.device == "cuda"
@@ -133,6 +134,11 @@ def grade_command(args: argparse.Namespace) -> int:
     for result in sorted(report.graded, key=lambda r: r.student):
         print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
               f"({percent(result.score, result.max_score):g}%)  {result.status}")
+    if report.judge_errors:
+        print(f"judge errors (recorded in the gradebook; these lessons are graded again by the next run): "
+              f"{len(report.judge_errors)}")
+        for line in report.judge_errors:
+            print(f"  {line}")
     if report.skipped:
         print(f"  unchanged since the last run, not graded again: {len(report.skipped)} (use --force to regrade)")
     print(f"wrote {options.out}/gradebook.csv, summary.json and per-student results.json + feedback.md "
@@ -212,6 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", choices=("cpu", "cuda"), default=None,
                        help="device for tensor checks (default: cpu, and cuda when present)")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds one call may take (default 60)")
+    grade.add_argument("--max-reply-mb", type=float, default=64.0, metavar="MB",
+                       help="the most one answer of a submission may carry (default 64); over it, no answer")
     grade.add_argument("--seed", type=int, default=None, help="base seed (default: the course's fixed seed)")
     grade.add_argument("--data", default=None, help="MNIST data folder (default: $GRADER_DATA, then datasets/)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")

@@ -80,6 +80,7 @@ class Handle:
     """Calls into one lesson module of one submission. Subclasses provide `_exchange`."""
 
     filename: str = "the lesson file"
+    max_reply_bytes: int | None = None    # a tensor or array in a reply may not declare more
 
     def _exchange(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         raise NotImplementedError
@@ -92,7 +93,10 @@ class Handle:
             {"op": op, "name": name, "keep": keep, "payload": payload.tree}, payload.buffers)
         if "error" in reply:
             raise error_from_reply(reply["error"], self.filename)
-        return codec.decode(codec.Encoded(reply["value"], buffers), as_snapshots=True)
+        return self._decode(reply.get("value"), buffers)
+
+    def _decode(self, tree: Any, buffers: list) -> Any:
+        return codec.decode(codec.Encoded(tree, buffers), as_snapshots=True, max_bytes=self.max_reply_bytes)
 
     def call(self, name: str, *args, keep: bool = False, **kwargs) -> Any:
         """Call the submission's `name(*args, **kwargs)`; `keep=True` returns a Ref to the result."""

@@ -24,6 +24,7 @@ from grader.judge import local
 from grader.judge.dataview import submission_view
 from grader.judge.jobs import GradeOptions, Job, checks_fingerprint, submission_fingerprint
 from grader.judge.plan import plan
+from grader.judge.supervisor import is_judge_error
 from grader.results import LessonResult, SubmissionResult, submission_from_dict
 from grader.writers.atomic import write_atomic
 from grader.writers.feedback import feedback_markdown
@@ -37,6 +38,7 @@ class BatchReport:
     skipped: list[str] = field(default_factory=list)
     protections: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    judge_errors: list[str] = field(default_factory=list)   # "student/lesson: cause", for jobs lost twice
 
 
 def run_jobs(jobs: list[Job], options: GradeOptions):
@@ -87,6 +89,8 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
     if todo_jobs:
         for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options), start=1):
             by_student.setdefault(job.student, []).append(result)
+            if is_judge_error(result):
+                report.judge_errors.append(f"{job.student}/{job.lesson}: {result.checks[0].detail}")
             times[job.student] = times.get(job.student, 0.0) + seconds
             job_seconds[job.lesson].append(seconds)
             protections.update(active)
@@ -100,8 +104,10 @@ def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
                     lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
                     seed=options.seed, grader_version=grader.__version__,
                     ignored_files=tuple(getattr(submission, "ignored", ())),
-                    execution_time=times[job.student])
-                _write_student(options.out, result, fingerprints[job.student])
+                    execution_time=times[job.student],
+                    status="judge error" if any(map(is_judge_error, by_student[job.student])) else "graded")
+                # a judge error is graded again by the next run, changed or not: no fingerprint
+                _write_student(options.out, result, fingerprints[job.student] if result.status == "graded" else "")
                 report.graded.append(result)
         if options.progress and sys.stderr.isatty():
             sys.stderr.write("\n")

@@ -44,6 +44,8 @@ class GradeOptions:
     call_timeout: float = 60.0
     lesson_timeout: float = 600.0
     memory_mb: int = 4096
+    max_reply_mb: float = 64.0         # the most one reply of a submission may carry; over it, no answer
+    worker_memory_mb: int = 0          # each judge worker's own memory limit (0: worker_limit.default_mb)
     force: bool = False
     seed: int = 0
     data_root: Path | None = None
@@ -147,7 +149,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
             shutil.copyfile(checkpoint, workdir / checkpoint.name)
-        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb)
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb,
+                        reply_mb=options.max_reply_mb)
         data_dirs = [options.submission_data_root] if options.submission_data_root else []
         try:
             handle = ProcessHandle(worker.zygote, target, workdir, budget, project_root=PROJECT_ROOT,

@@ -6,6 +6,7 @@ import textwrap
 
 from grader.i18n import N_, tr, tr_marked
 from grader.results import LessonResult, SubmissionResult, percent
+from grader.writers.safe_text import plain
 
 STATUS_WORDS = {        # English here (the instructors' report uses them as they are); `status_word` translates
     "passed": N_("passed"),
@@ -53,7 +54,7 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
         for todo, summary in wrong:
             lines.append(textwrap.fill(f"{todo}: {summary.messages[0]}", width=width,
                                        initial_indent=" ✗ ", subsequent_indent="   "))
-    return "\n".join(lines)
+    return plain("\n".join(lines))
 
 
 def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
@@ -63,4 +64,4 @@ def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
     parts += [render_lesson(lesson, width=width) for lesson in result.lessons]
     parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=format_points(result.score),
                     max_score=format_points(result.max_score), percent=percent(result.score, result.max_score)))
-    return "\n\n".join(parts)
+    return plain("\n\n".join(parts))

@@ -7,6 +7,7 @@ import io
 from collections import defaultdict
 
 from grader.results import SubmissionResult, check_points, percent
+from grader.writers.safe_text import csv_cell
 
 
 def gradebook_csv(results: list[SubmissionResult], lessons: list[str]) -> str:
@@ -15,10 +16,10 @@ def gradebook_csv(results: list[SubmissionResult], lessons: list[str]) -> str:
     writer.writerow(["student", *lessons, "total", "max", "percent", "status", "seed", "grader_version"])
     for result in sorted(results, key=lambda r: r.student):
         by_lesson = {lesson.lesson: lesson.score for lesson in result.lessons}
-        writer.writerow([result.student, *(f"{by_lesson.get(l, 0):g}" for l in lessons),
-                         f"{result.score:g}", f"{result.max_score:g}",
-                         f"{percent(result.score, result.max_score):g}", result.status, result.seed,
-                         result.grader_version])
+        writer.writerow([csv_cell(cell) for cell in (
+            result.student, *(f"{by_lesson.get(l, 0):g}" for l in lessons), f"{result.score:g}",
+            f"{result.max_score:g}", f"{percent(result.score, result.max_score):g}", result.status, result.seed,
+            result.grader_version)])
     return buffer.getvalue()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grader.i18n import tr
 from grader.results import SubmissionResult, check_points
+from grader.writers.safe_text import plain_tree
 
 
 def results_json(result: SubmissionResult) -> dict:
@@ -31,9 +32,9 @@ def results_json(result: SubmissionResult) -> dict:
     notes = list(result.notes) + [note for lesson in result.lessons for note in lesson.notes]
     if result.ignored_files:
         notes.append(tr("Ignored files (only lesson files are graded): {files}", files=", ".join(result.ignored_files)))
-    return {
+    return plain_tree({
         "score": result.score,
         "execution_time": round(result.execution_time, 3),
         "output": "\n".join(notes) or tr("Graded {count} lesson(s).", count=len(result.lessons)),
         "tests": tests,
-    }
+    })

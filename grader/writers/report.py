@@ -24,12 +24,13 @@ from urllib.parse import quote
 from grader.results import CheckResult, SubmissionResult, percent, submission_from_dict
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
+from grader.writers.safe_text import plain
 
 SLOWEST = 10
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(plain(value), quote=True)
 
 
 # --- class statistics ----------------------------------------------------------------------
