@@ -102,6 +102,7 @@ def test_encoding_a_tensor_does_not_copy_it():
     assert decoded.value[0] == 7.0 and torch.equal(decoded.value[1:], tensor[1:])
 
 
+@pytest.mark.slow   # a real judge batch
 def test_a_480_mb_reply_costs_the_judge_little_and_the_class_keeps_its_grades(tmp_path):
     cases = [CASE["control_correct"], CASE["control_wrong_forward"], CASE["huge_reply"]]
     paths = build(tmp_path / "class", cases)
@@ -120,6 +121,7 @@ def test_a_480_mb_reply_costs_the_judge_little_and_the_class_keeps_its_grades(tm
 
 
 # --- supervised workers ---------------------------------------------------------------------
+@pytest.mark.slow   # a real judge batch
 def test_a_judge_worker_killed_mid_job_twice_is_a_judge_error_and_the_batch_finishes(tmp_path, capfd):
     victim = Case("killed_worker", patched(KILL_MARK + "\n"), 0)
     cases = [CASE["control_correct"], CASE["control_wrong_forward"], victim]
@@ -161,6 +163,7 @@ LEAKS_ENVIRONMENT = patched(
     "def forward(x, w):\n    raise RuntimeError('LEAK ' + _environment())\n")
 
 
+@pytest.mark.slow   # a real judge batch
 def test_the_child_sees_none_of_the_judges_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("GRADER_TEST_API_TOKEN", SECRET)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -188,6 +191,7 @@ def test_the_environment_allow_list(tmp_path):
 
 
 # --- the judge workers' own memory limit -----------------------------------------------------
+@pytest.mark.slow   # a real judge batch
 def test_a_worker_over_its_own_memory_limit_is_a_judge_error_not_the_machines_oom(tmp_path, capfd):
     """With the reply budget raised past a 480 MB reply, reading it takes a judge worker over its
     own 300 MB limit: that worker ends (twice), the job is a judge error, the others are graded."""
@@ -214,6 +218,7 @@ def _dies_on_doomed(job, options):
     return job, result, [f"pid {os.getpid()}"], 0.0
 
 
+@pytest.mark.slow   # a real judge batch
 def test_the_supervisor_regrades_a_lost_job_once_then_records_a_judge_error(tmp_path):
     from grader.judge.jobs import Job
     from grader.judge.supervisor import is_judge_error, run_supervised
