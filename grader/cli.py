@@ -4,6 +4,8 @@
     grader demo                            build the sample class and grade it
     grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
     grader report DIR                      write DIR/report.html: the class at a glance
+    grader gradebook DIR [--policy P]      rewrite DIR's gradebook, report and feedback from grades.sqlite
+    grader history DIR STUDENT             list a student's recorded attempts
     grader release --out DIR               write the student template repository (no solutions)
     grader classroom lessonNN              one lesson's result for GitHub Classroom's reporter
 """
@@ -69,9 +71,18 @@ def grade_command(args: argparse.Namespace) -> int:
     from grader.checks import load_lesson
     from grader.judge import intake
     from grader.judge.batch import GradeOptions, grade_batch
-    from grader.runner import DEFAULT_SEED, cuda_available
+    from grader.judge.identity import IdentityError, identify
+    from grader.judge.preflight import PreflightError, check_grade_settings
+    from grader.runner import cuda_available
 
-    lessons = _lessons(args.lessons)
+    try:
+        checked = check_grade_settings(timeout=args.timeout, jobs=args.jobs, lessons=args.lessons,
+                                       out=Path(args.out), submissions=[Path(p) for p in args.submissions],
+                                       course=Path(args.course) if args.course else None,
+                                       roster=Path(args.roster) if args.roster else None)
+    except PreflightError as exc:
+        raise JudgeError(str(exc)) from None
+    lessons = checked.lessons
     executor = _executor(args)
     if args.device == "cuda" and not cuda_available():
         raise JudgeError("--device cuda was asked for, but no CUDA device is available")
@@ -83,37 +94,96 @@ def grade_command(args: argparse.Namespace) -> int:
         except data.MissingDataset as exc:
             raise JudgeError(str(exc)) from None
     try:
-        submissions = intake.find_submissions([Path(p) for p in args.submissions])
-    except (FileNotFoundError, intake.UnsafeArchive) as exc:
+        submissions = intake.find_submissions([Path(p) for p in args.submissions], strip_prefix=args.strip_prefix)
+        submissions = identify(submissions, checked.roster)
+    except (FileNotFoundError, intake.UnsafeArchive, IdentityError) as exc:
         raise JudgeError(str(exc)) from None
     if not submissions:
         raise JudgeError("no submissions found in " + ", ".join(args.submissions))
+    out = Path(args.out)
+    from grader.gradebook.db import GradebookError
+    try:
+        seed = args.seed if args.seed is not None else _folder_seed(out)
+        if checked.roster is not None:
+            from grader.gradebook.db import connect
+            from grader.gradebook.record import add_students
+            conn = connect(out)
+            add_students(conn, list(checked.roster.students))
+            conn.close()
+    except GradebookError as exc:
+        raise JudgeError(str(exc)) from None
     options = GradeOptions(
-        out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
-        call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
-        data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler)
+        out=out, lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
+        call_timeout=args.timeout, force=args.force, seed=seed,
+        data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler,
+        course=Path(args.course).resolve() if args.course else None, policy=args.policy)
     from grader.judge import sandbox
     workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
+    for note in checked.notes:
+        print(f"note: {note}")
+    seed_said = "from --seed" if args.seed is not None else "secret (kept in grades.sqlite)"
+    devices = "cuda" if args.device == "cuda" else "cpu" + (", cuda" if cuda_available() and args.device != "cpu" else "")
     print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
-          f"{workers}, seed {options.seed}, devices "
-          f"{'cpu' + (', cuda' if cuda_available() and args.device != 'cpu' else '') if args.device != 'cuda' else 'cuda'}")
-    print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]))
+          f"{workers}, seed {seed_said}, devices {devices}", flush=True)
+    print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]), flush=True)
+    from grader.writers.console import student_line
+    attention = []
+
+    def graded(result):
+        print(student_line(result), flush=True)
+        attention.extend(f"{result.student}: {lesson.lesson} {lesson.status}" + (
+            f" ({lesson.problem})" if lesson.problem else "") for lesson in result.lessons
+            if lesson.status not in ("graded", "late"))
+
     if executor == "dask":
         from grader.judge.dask_executor import ExecutorError
         try:
-            report = grade_batch(submissions, options)
+            report = grade_batch(submissions, options, on_student=graded)
         except ExecutorError as exc:
             raise JudgeError(str(exc)) from None
     else:
-        report = grade_batch(submissions, options)
-    from grader.results import percent
-    for result in sorted(report.graded, key=lambda r: r.student):
-        print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
-              f"({percent(result.score, result.max_score):g}%)  {result.status}")
+        report = grade_batch(submissions, options, on_student=graded)
     if report.skipped:
         print(f"  unchanged since the last run, not graded again: {len(report.skipped)} (use --force to regrade)")
-    print(f"wrote {options.out}/gradebook.csv, summary.json and per-student results.json + feedback.md "
-          f"in {report.seconds:.1f} s")
+    if attention:
+        print(f"needs attention ({len(attention)}):")
+        for line in attention:
+            print(f"  {line}")
+    print(f"wrote {options.out}/grades.sqlite, gradebook.csv, summary.json, report.html and per-student "
+          f"results.json + feedback.md in {report.seconds:.1f} s")
+    return 0
+
+
+def _folder_seed(out: Path) -> int:
+    from grader.gradebook.seed import folder_seed
+    return folder_seed(out)
+
+
+def gradebook_command(args: argparse.Namespace) -> int:
+    from grader.gradebook.db import GradebookError
+    from grader.gradebook.views import rewrite
+    folder = Path(args.dir)
+    if not (folder / "grades.sqlite").is_file():
+        raise JudgeError(f"no grades.sqlite in {folder}: run `grader grade --out {folder}` first")
+    try:
+        book = rewrite(folder, policy=args.policy)
+    except GradebookError as exc:
+        raise JudgeError(str(exc)) from None
+    print(f"wrote {folder}/gradebook.csv, summary.json, report.html and per-student files: "
+          f"{len(book.results)} student(s), {len(book.lessons)} lesson(s), policy {args.policy}")
+    return 0
+
+
+def history_command(args: argparse.Namespace) -> int:
+    from grader.gradebook.db import GradebookError
+    from grader.gradebook.history import history_lines
+    try:
+        lines = history_lines(Path(args.dir), args.student)
+    except GradebookError as exc:
+        raise JudgeError(str(exc)) from None
+    if not lines:
+        raise JudgeError(f"no attempts of {args.student!r} in {args.dir}")
+    print("\n".join(lines))
     return 0
 
 
@@ -201,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", choices=("cpu", "cuda"), default=None,
                        help="device for tensor checks (default: cpu, and cuda when present)")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds one call may take (default 60)")
-    grade.add_argument("--seed", type=int, default=None, help="base seed (default: the course's fixed seed)")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="base seed (default: a secret seed drawn once per --out folder and kept there)")
     grade.add_argument("--data", default=None, help="MNIST data folder (default: $GRADER_DATA, then datasets/)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade.add_argument("--quiet", action="store_true", help="no progress line")
@@ -210,8 +281,28 @@ def build_parser() -> argparse.ArgumentParser:
                             "dask: the workers of a Dask cluster (see docs/cluster.md)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="the Dask scheduler, e.g. tcp://head-node:8786 (implies --executor dask)")
+    grade.add_argument("--course", metavar="course.toml", default=None,
+                       help="deadlines and late penalties (see docs/instructors.md)")
+    grade.add_argument("--roster", metavar="roster.csv", default=None,
+                       help="who is who: name, github, lms_id, email, section")
+    grade.add_argument("--strip-prefix", action="store_true",
+                       help="drop the prefix all student folders share (done anyway in <assignment>-submissions)")
+    grade.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
+                       help="which attempt counts in the gradebook (default: latest)")
     _add_lang(grade)
     grade.set_defaults(run=grade_command)
+
+    book = commands.add_parser("gradebook", help="rewrite DIR's gradebook, report and feedback from grades.sqlite")
+    book.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
+    book.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
+                      help="which attempt counts (default: latest)")
+    _add_lang(book)
+    book.set_defaults(run=gradebook_command)
+
+    history = commands.add_parser("history", help="list a student's attempts recorded in DIR")
+    history.add_argument("dir", metavar="DIR")
+    history.add_argument("student", metavar="STUDENT")
+    history.set_defaults(run=history_command)
 
     demo = commands.add_parser("demo", help="grade the bundled sample class (a quick tour)")
     demo.add_argument("--out", default="out/demo", help="where to build and grade the sample class")

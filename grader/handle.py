@@ -80,6 +80,7 @@ class Handle:
     """Calls into one lesson module of one submission. Subclasses provide `_exchange`."""
 
     filename: str = "the lesson file"
+    import_failure: str = ""      # set once the file was found not to import
 
     def _exchange(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         raise NotImplementedError
@@ -91,7 +92,10 @@ class Handle:
         reply, buffers = self._exchange(
             {"op": op, "name": name, "keep": keep, "payload": payload.tree}, payload.buffers)
         if "error" in reply:
-            raise error_from_reply(reply["error"], self.filename)
+            error = error_from_reply(reply["error"], self.filename)
+            if isinstance(error, ImportFailed):
+                self.import_failure = error.message    # the lesson's problem, said once by the judge
+            raise error
         return codec.decode(codec.Encoded(reply["value"], buffers), as_snapshots=True)
 
     def call(self, name: str, *args, keep: bool = False, **kwargs) -> Any:

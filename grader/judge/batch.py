@@ -22,7 +22,7 @@ from pathlib import Path
 
 import grader
 from grader.checks import load_lesson
-from grader.results import CheckResult, LessonResult, SubmissionResult, submission_from_dict
+from grader.results import CheckResult, LessonResult, SubmissionResult
 
 PROJECT_ROOT = Path(grader.__file__).resolve().parent.parent
 CHECKS_DIR = Path(grader.__file__).resolve().parent
@@ -46,6 +46,8 @@ class GradeOptions:
     executor: str = "local"            # "local" (a pool of forked workers) or "dask"
     scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
     lang: str = ""                     # language of the student-facing text ("": the active one, see grader.i18n)
+    course: Path | None = None         # course.toml: deadlines and late penalties (grader.gradebook.deadlines)
+    policy: str = "latest"             # which attempt counts in the views (grader.gradebook.policy)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class Job:
     source: Path | None          # the lesson module or notebook to grade, None when not submitted
     checkpoints: tuple[Path, ...] = ()
     refused: str = ""            # why the submission could not be taken at all
+    submitted_at: str | None = None   # ISO 8601, and where that time came from (git, lms export, mtime)
+    submitted_from: str = ""
+    notes: tuple[str, ...] = ()  # for the student, about the lesson's files (e.g. a refused checkpoint)
 
 
 @dataclass
@@ -65,31 +70,10 @@ class BatchReport:
     seconds: float = 0.0
 
 
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
 def checks_fingerprint() -> str:
     digest = hashlib.sha256(grader.__version__.encode())
     for path in sorted(CHECKS_DIR.rglob("*.py")):
         digest.update(str(path.relative_to(CHECKS_DIR)).encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
-    settings = [checks, options.seed, options.device, list(options.lessons)]
-    if options.lang not in ("", "en"):    # (English results from before languages existed stay valid)
-        settings.append(options.lang)
-    digest = hashlib.sha256(json.dumps(settings).encode())
-    for job in sorted(jobs, key=lambda j: j.lesson):
-        digest.update(job.lesson.encode())
-        for path in ([job.source] if job.source else []) + list(job.checkpoints):
-            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -128,11 +112,11 @@ def _reference(lesson_id: str):
     return refs[lesson_id]
 
 
-def _not_gradable(lesson, message: str) -> LessonResult:
+def _not_gradable(lesson, message: str, status: str) -> LessonResult:
     from grader.runner import devices_for, planned_runs
     checks = tuple(CheckResult(c.id, c.lesson, c.todo, c.name, d, c.points, "failed", message)
                    for c, d in planned_runs(lesson, devices_for(_worker["options"].device)))
-    return LessonResult(lesson.id, lesson.title, checks, problem=message)
+    return LessonResult(lesson.id, lesson.title, checks, problem=message, status=status)
 
 
 def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
@@ -141,6 +125,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         _start_worker(options)
     from grader.handle import NoAnswer
     from grader.i18n import tr
+    from grader.judge.outcome import classify, status_of_unstarted
     from grader.judge.remote import Budget, ProcessHandle
     from grader.notebooks import NotANotebook, notebook_as_module
     from grader.runner import devices_for, grade_lesson
@@ -151,7 +136,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     if job.source is None:
         message = job.refused or tr("No {filename} or {notebook} was submitted for {lesson}.",
                                     filename=lesson.filename, notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
-        return job, _not_gradable(lesson, message), [], time.perf_counter() - started
+        status = "refused" if job.refused else "missing"
+        return job, _not_gradable(lesson, message, status), [], time.perf_counter() - started
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
     handle = None
     try:
@@ -160,7 +146,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             try:
                 target.write_text(notebook_as_module(job.source), encoding="utf-8")
             except NotANotebook as exc:
-                return job, _not_gradable(lesson, f"{exc}."), [], time.perf_counter() - started
+                return job, _not_gradable(lesson, f"{exc}.", "not importable"), [], time.perf_counter() - started
         else:
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
@@ -171,10 +157,12 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             handle = ProcessHandle(_worker["zygote"], target, workdir, budget, project_root=PROJECT_ROOT,
                                    data_dirs=data_dirs, filename=job.source.name)
         except NoAnswer as exc:
-            return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
+            return job, _not_gradable(lesson, exc.message, status_of_unstarted(exc.limit)), [], \
+                time.perf_counter() - started
         result = grade_lesson(lesson, handle, _reference(job.lesson), devices=devices_for(options.device),
                               seed=options.seed, data_root=options.data_root,
                               submission_data_root=options.submission_data_root)
+        result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
         return job, result, handle.protections, time.perf_counter() - started
@@ -198,6 +186,7 @@ def plan(submissions, lessons: tuple[str, ...],
     """Jobs per student, one per requested lesson (a lesson not submitted still gets a row). A folder
     holding the lesson module and notebooks is graded on the one the student changed from the stub
     (the module when several were: grader.lesson_notebooks.submitted_source)."""
+    from grader.gradebook.deadlines import submitted_at
     from grader.judge.intake import LESSON_NOTEBOOK, notebook_name
     from grader.lesson_notebooks import submitted_source
     planned = {}
@@ -221,10 +210,28 @@ def plan(submissions, lessons: tuple[str, ...],
                     source = submitted_source(candidates, solutions / lesson_id / lesson.filename)
                 if folder.is_dir():
                     checkpoints = tuple(sorted(p for p in folder.glob("*.ckpt") if p.is_file() and not p.is_symlink()))
+            checkpoints, notes = _cap_checkpoints(checkpoints)
+            when, origin = (submitted_at(Path(submission.root), [source, *checkpoints],
+                                         lms_time=getattr(submission, "lms_time", None))
+                            if source is not None else (None, ""))
             jobs.append(Job(submission.student, lesson_id, source, checkpoints,
-                            getattr(submission, "refused", "")))
+                            getattr(submission, "refused", ""), when, origin, notes))
         planned[submission.student] = (submission, jobs)
     return planned
+
+
+def _cap_checkpoints(checkpoints: tuple[Path, ...]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """Checkpoints over the size cap are refused, never copied nor read."""
+    from grader.i18n import tr
+    from grader.judge.intake import MAX_LESSON_FILE_BYTES, MiB
+    kept, notes = [], []
+    for path in checkpoints:
+        if path.stat().st_size > MAX_LESSON_FILE_BYTES:
+            notes.append(tr("{name} was not graded: checkpoints larger than {mib} MiB are refused.",
+                            name=path.name, mib=MAX_LESSON_FILE_BYTES // MiB))
+        else:
+            kept.append(path)
+    return tuple(kept), tuple(notes)
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -252,91 +259,118 @@ def run_jobs(jobs: list[Job], options: GradeOptions):
         yield from pool.imap_unordered(grade_job, jobs)
 
 
-def grade_batch(submissions, options: GradeOptions) -> BatchReport:
-    """Grade and write everything; student-facing text in `options.lang` (default: the active language)."""
+def grade_batch(submissions, options: GradeOptions, *, on_student=None) -> BatchReport:
+    """Grade, record every attempt in `options.out`/grades.sqlite, and rewrite the views from it;
+    student-facing text in `options.lang` (default: the active language). `on_student(result)`
+    is called as soon as each student's lessons are graded and recorded."""
     from grader.i18n import language, using_language
     options = dataclasses.replace(options, lang=options.lang or language())
     with using_language(options.lang):
-        return _grade_batch(submissions, options)
+        return _grade_batch(submissions, options, on_student)
 
 
-def _grade_batch(submissions, options: GradeOptions) -> BatchReport:
-    from grader.writers.feedback import feedback_markdown
-    from grader.writers.gradebook import gradebook_csv, summary
-    from grader.writers.gradescope import results_json
+def _grade_batch(submissions, options: GradeOptions, on_student=None) -> BatchReport:
+    from grader.gradebook import db, views
+    from grader.gradebook.deadlines import load_course
+    from grader.gradebook.record import latest_fingerprints
+    from grader.judge.fingerprint import job_fingerprint, settings_of
 
     started = time.perf_counter()
     report = BatchReport()
-    checks = checks_fingerprint()
     if options.data_root is not None and options.submission_data_root is None:
         from grader.judge.dataview import submission_view
         view = Path(tempfile.mkdtemp(prefix="grader-mnist-view-"))
         try:
             return _grade_batch(submissions, dataclasses.replace(
-                options, submission_data_root=submission_view(options.data_root, view)))
+                options, submission_data_root=submission_view(options.data_root, view)), on_student)
         finally:
             shutil.rmtree(view, ignore_errors=True)
+    course = load_course(options.course) if options.course else None
+    settings = settings_of(options, checks_fingerprint(), course.digest if course else "")
     planned = plan(submissions, options.lessons, options.solutions)
-    todo_jobs, fingerprints = [], {}
-    for student, (submission, jobs) in planned.items():
-        fingerprint = submission_fingerprint(jobs, options, checks)
-        fingerprints[student] = fingerprint
-        stored = options.out / student / "result.json"
-        if not options.force and stored.exists():
-            data = json.loads(stored.read_text(encoding="utf-8"))
-            if data.get("fingerprint") == fingerprint:
+    conn = db.connect(options.out)
+    try:
+        latest = latest_fingerprints(conn)
+        todo_jobs, fingerprints, expected = [], {}, {}
+        for student, (_, jobs) in planned.items():
+            pending = []
+            for job in jobs:
+                fingerprints[student, job.lesson] = fingerprint = job_fingerprint(job, settings, options.seed)
+                if options.force or latest.get((student, job.lesson)) != fingerprint:
+                    pending.append(job)
+            if not pending:
                 report.skipped.append(student)
-                continue
-        todo_jobs.extend(jobs)
+            expected[student] = len(pending)
+            todo_jobs.extend(pending)
 
-    by_student: dict[str, list[LessonResult]] = {}
-    times: dict[str, float] = {}
-    job_seconds: dict[str, list[float]] = {lesson: [] for lesson in options.lessons}
-    protections: set[str] = set()
-    total = len(todo_jobs)
-    if todo_jobs:
-        for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options), start=1):
-            by_student.setdefault(job.student, []).append(result)
-            times[job.student] = times.get(job.student, 0.0) + seconds
+        done_jobs: dict[str, list[tuple[Job, LessonResult, float]]] = {}
+        job_seconds: dict[str, list[float]] = {lesson: [] for lesson in options.lessons}
+        protections: set[str] = set()
+        total = len(todo_jobs)
+        for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options) if todo_jobs else (),
+                                                              start=1):
+            done_jobs.setdefault(job.student, []).append((job, result, seconds))
             job_seconds[job.lesson].append(seconds)
             protections.update(active)
             if options.progress:
                 _progress(done, total, started)
-            if len(by_student[job.student]) == len(options.lessons):
-                submission = planned[job.student][0]
-                order = {l: i for i, l in enumerate(options.lessons)}
-                result = SubmissionResult(
-                    student=job.student,
-                    lessons=tuple(sorted(by_student[job.student], key=lambda l: order[l.lesson])),
-                    seed=options.seed, grader_version=grader.__version__,
-                    ignored_files=tuple(getattr(submission, "ignored", ())),
-                    execution_time=times[job.student])
-                _write_student(options.out, result, fingerprints[job.student],
-                               results_json, feedback_markdown)
+            if len(done_jobs[job.student]) == expected[job.student]:
+                result = _record_student(conn, planned[job.student][0], done_jobs[job.student], options,
+                                         settings, fingerprints, course)
                 report.graded.append(result)
-        if options.progress and sys.stderr.isatty():
+                if on_student is not None:
+                    on_student(result)
+        if options.progress and total and sys.stderr.isatty():
             sys.stderr.write("\n")
-    report.protections = sorted(protections)
-    everyone = []
-    for student in planned:
-        stored = options.out / student / "result.json"
-        everyone.append(submission_from_dict(json.loads(stored.read_text(encoding="utf-8"))["result"]))
-    report.seconds = time.perf_counter() - started
-    write_atomic(options.out / "gradebook.csv", gradebook_csv(everyone, list(options.lessons)))
-    every_job = [s for seconds in job_seconds.values() for s in seconds]
-    timings = {"wall_s": round(report.seconds, 3), "jobs": len(every_job),
-               "mean_job_s": round(sum(every_job) / len(every_job), 4) if every_job else 0.0,
-               "mean_job_s_by_lesson": {lesson: round(sum(s) / len(s), 4) for lesson, s in job_seconds.items() if s},
-               "workers": options.jobs if options.executor == "local" else f"dask {options.scheduler or ''}".strip()}
-    write_atomic(options.out / "summary.json", json.dumps(
-        dict(summary(everyone, timings=timings), skipped=sorted(report.skipped),
-             protections=report.protections), indent=2))
+        report.protections = sorted(protections)
+        report.seconds = time.perf_counter() - started
+        every_job = [s for seconds in job_seconds.values() for s in seconds]
+        timings = {"wall_s": round(report.seconds, 3), "jobs": len(every_job),
+                   "mean_job_s": round(sum(every_job) / len(every_job), 4) if every_job else 0.0,
+                   "mean_job_s_by_lesson": {lesson: round(sum(s) / len(s), 4)
+                                            for lesson, s in job_seconds.items() if s},
+                   "workers": options.jobs if options.executor == "local"
+                   else f"dask {options.scheduler or ''}".strip()}
+        with db.transaction(conn):
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_run', ?)", (json.dumps(
+                {"timings": timings, "skipped": sorted(report.skipped), "protections": report.protections}),))
+    finally:
+        conn.close()
+    views.rewrite(options.out, policy=options.policy)
     return report
 
 
-def _write_student(out: Path, result: SubmissionResult, fingerprint: str, results_json, feedback_markdown) -> None:
-    folder = out / result.student
-    write_atomic(folder / "results.json", json.dumps(results_json(result), indent=2))
-    write_atomic(folder / "feedback.md", feedback_markdown(result))
-    # Written last: its fingerprint is what marks this student as done.
-    write_atomic(folder / "result.json", json.dumps({"fingerprint": fingerprint, "result": result.to_dict()}))
+def _record_student(conn, submission, done: list, options: GradeOptions, settings: dict,
+                    fingerprints: dict, course) -> SubmissionResult:
+    """Record one student's graded lessons (one transaction) and return them as this run's result."""
+    from grader.gradebook.deadlines import late_text, lateness
+    from grader.gradebook.record import Attempt, record
+    order = {lesson: i for i, lesson in enumerate(options.lessons)}
+    attempts, lessons, seconds = [], [], 0.0
+    ignored = tuple(getattr(submission, "ignored", ()))
+    for job, result, job_s in sorted(done, key=lambda d: order[d[0].lesson]):
+        due, late_s, penalty = lateness(course, job.lesson, job.submitted_at)
+        result = dataclasses.replace(result, penalty=penalty, notes=result.notes + job.notes)
+        if late_s > 0 and result.status == "graded":
+            result = dataclasses.replace(result, status="late")
+        attempts.append(Attempt(
+            job.student, result, fingerprints[job.student, job.lesson], options.seed, settings,
+            source=str(job.source or ""), source_kind=_source_kind(submission, job),
+            submitted_at=job.submitted_at, submitted_from=job.submitted_from, due=due, late_seconds=late_s,
+            ignored_files=ignored, seconds=job_s))
+        lessons.append(dataclasses.replace(result, late=late_text(late_s, penalty)) if late_s > 0 else result)
+        seconds += job_s
+    record(conn, attempts)
+    status = "judge error" if any(lesson.status == "judge error" for lesson in lessons) else "graded"
+    return SubmissionResult(student=submission.student, lessons=tuple(lessons), status=status, seed=options.seed,
+                            grader_version=grader.__version__, ignored_files=ignored, execution_time=seconds)
+
+
+def _source_kind(submission, job: Job) -> str:
+    if job.submitted_from == "git":
+        return "repository"
+    if getattr(submission, "lms_time", None):
+        return "lms export"
+    if job.source is not None and job.source.suffix == ".ipynb":
+        return "notebook"
+    return "folder"

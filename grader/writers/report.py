@@ -253,7 +253,7 @@ def _headline(results: list[SubmissionResult], graded: list[SubmissionResult], s
         facts.append("sandbox: " + (_e(", ".join(map(str, protections))) if protections
                                     else '<span class="st-error">none (ran unconfined)</span>'))
     versions = sorted({r.grader_version for r in graded or results if r.grader_version})
-    seeds = sorted({r.seed for r in graded or results})
+    seeds = sorted({r.seed for r in graded or results if r.seed})   # 0: kept secret (grades.sqlite)
     if versions:
         facts.append("grader " + _e(", ".join(versions)))
     if seeds:
@@ -410,7 +410,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
 def _gradebook_students(path: Path) -> list[str] | None:
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return [row["student"] for row in csv.DictReader(handle) if row.get("student")]
 
 
