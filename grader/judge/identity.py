@@ -36,7 +36,9 @@ def identify(submissions: list, roster=None) -> list:
     for submission in submissions:
         name = unicodedata.normalize("NFC", submission.student)
         if roster is not None:
-            name = _on_roster(roster, name, _origin(submission)) or name
+            lms_id = getattr(submission, "lms_id", "")
+            name = (lms_id and _on_roster(roster, lms_id, _origin(submission))) \
+                or _on_roster(roster, name, _origin(submission)) or name
         check_name(name)
         key = name.casefold()
         if key in by_key:
