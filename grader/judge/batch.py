@@ -130,6 +130,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     from grader.notebooks import NotANotebook, notebook_as_module
     from grader.runner import devices_for, grade_lesson
 
+    _worker["zygote"].wait_ready()     # the worker's start-up (torch imported once) is not this job's time
     started = time.perf_counter()
     options: GradeOptions = _worker["options"]
     lesson = load_lesson(job.lesson)
