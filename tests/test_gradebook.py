@@ -204,3 +204,23 @@ def test_two_runs_at_once_both_land(tmp_path):
         assert run.exitcode == 0
     rows = read_csv(tmp_path / "gradebook.csv")
     assert len(rows) == 30 and rows["a0"]["lesson03 status"] == "graded" and rows["b0"]["lesson07 status"] == "graded"
+
+
+def test_every_setting_that_can_change_points_makes_a_rerun_grade_again(tmp_path):
+    import dataclasses
+
+    from grader.judge.batch import GradeOptions, Job
+    from grader.judge.fingerprint import job_fingerprint, settings_of
+    source = tmp_path / "backprop.py"
+    source.write_text("x = 1\n")
+    job = Job("ada", "lesson03", source)
+    base = GradeOptions(out=tmp_path, lessons=("lesson03",), seed=5)
+    variants = [base, dataclasses.replace(base, call_timeout=1.0), dataclasses.replace(base, lesson_timeout=9.0),
+                dataclasses.replace(base, device="cpu"), dataclasses.replace(base, lang="vi"),
+                dataclasses.replace(base, memory_mb=512)]
+    prints = {job_fingerprint(job, settings_of(v, "checks"), v.seed) for v in variants}
+    prints |= {job_fingerprint(job, settings_of(base, "checks", course_digest="c"), base.seed),
+               job_fingerprint(job, settings_of(base, "other checks"), base.seed),
+               job_fingerprint(job, settings_of(base, "checks"), 6)}
+    assert len(prints) == len(variants) + 3
+    assert job_fingerprint(job, settings_of(base, "checks"), 5) in prints      # and nothing else does

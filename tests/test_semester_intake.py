@@ -212,3 +212,12 @@ def test_a_checkpoint_over_the_cap_is_refused_and_never_read(tmp_path):
     os.chmod(big, 0)                                     # reading it would fail (were it not root)
     [(sub, [job])] = plan(find_submissions([tmp_path / "class"]), ("lesson03",)).values()
     assert job.checkpoints == () and "model.ckpt" in job.notes[0] and "50 MiB" in job.notes[0]
+
+
+def test_an_archive_beside_student_folders_is_a_student(tmp_path):
+    student(tmp_path / "class", "ada")
+    (tmp_path / "class" / "carol.rar").write_bytes(b"Rar!\x1a\x07")
+    (tmp_path / "class" / "dan.zip").write_bytes(_student_zip({"lesson03/backprop.py": SOLUTION}))
+    subs = {s.student: s for s in find_submissions([tmp_path / "class"])}
+    assert sorted(subs) == ["ada", "carol", "dan"] and "cannot be read" in subs["carol"].refused
+    assert subs["dan"].lessons

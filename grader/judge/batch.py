@@ -286,6 +286,8 @@ def _grade_batch(submissions, options: GradeOptions, on_student=None) -> BatchRe
                 options, submission_data_root=submission_view(options.data_root, view)), on_student)
         finally:
             shutil.rmtree(view, ignore_errors=True)
+    from grader.judge.identity import identify
+    submissions = identify(submissions)    # safe, unique names, whoever calls (the CLI has done it already)
     course = load_course(options.course) if options.course else None
     settings = settings_of(options, checks_fingerprint(), course.digest if course else "")
     planned = plan(submissions, options.lessons, options.solutions)

@@ -365,9 +365,16 @@ def _from_folder(folder: Path, name: str, extra_ignored: Iterable[str] = (), *, 
     if not any(lessons_in(root) for _, root in students) and not folder.name.endswith("-submissions"):
         return []
     names = student_names(folder.name, [child.name for child in children], strip_prefix=strip_prefix)
-    return [Submission(names[child.name], root, lessons_in(root), _ignored_files(root, lessons_in(root)),
-                       origin=str(child))
-            for child, root in students]
+    found = [Submission(names[child.name], root, lessons_in(root), _ignored_files(root, lessons_in(root)),
+                        origin=str(child))
+             for child, root in students]
+    # archives beside the student folders are students too (never silently left out)
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and not entry.is_symlink() and not entry.name.startswith(".") and (
+                is_archive(entry) or entry.name.lower().endswith(UNREADABLE_SUFFIXES)):
+            name = archive_stem(entry) if is_archive(entry) else entry.name.rsplit(".", 1)[0]
+            found += _from_archive(entry, name, scratch or _default_scratch())
+    return found
 
 
 def student_names(parent: str, folders: list[str], *, strip_prefix: bool = False) -> dict[str, str]:

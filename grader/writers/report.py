@@ -347,7 +347,8 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
     rows = []
     for r in sorted(results, key=lambda r: r.student):
         by_lesson = {l.lesson: l for l in r.lessons}
-        cells = "".join(_num(f"{_points(by_lesson[l].score)} / {_points(by_lesson[l].max_score)}")
+        cells = "".join(_num(f"{_points(by_lesson[l].score)} / {_points(by_lesson[l].max_score)}"
+                             + (f" ({by_lesson[l].status})" if by_lesson[l].status != "graded" else ""))
                         if l in by_lesson else _num("–") for l, _ in lessons)
         feedback = (f'<a href="{_e(feedback_links[r.student])}">feedback.md</a>'
                     if r.student in feedback_links else "–")
