@@ -224,3 +224,19 @@ def test_every_setting_that_can_change_points_makes_a_rerun_grade_again(tmp_path
                job_fingerprint(job, settings_of(base, "checks"), 6)}
     assert len(prints) == len(variants) + 3
     assert job_fingerprint(job, settings_of(base, "checks"), 5) in prints      # and nothing else does
+
+
+def test_a_folder_graded_before_the_database_keeps_its_students(tmp_path):
+    """DIR/<student>/result.json files from the previous version are adopted once, as attempts."""
+    from grader.gradebook.legacy import adopt_result_files
+    from grader.results import SubmissionResult
+    old = SubmissionResult("ada", (lesson_result("lesson03", 2),), seed=20261127, grader_version="0.0.9")
+    (tmp_path / "ada").mkdir()
+    (tmp_path / "ada" / "result.json").write_text(json.dumps({"fingerprint": "f" * 64, "result": old.to_dict()}))
+    conn = db.connect(tmp_path)
+    assert adopt_result_files(tmp_path, conn) == 1 and adopt_result_files(tmp_path, conn) == 0
+    conn.close()
+    views.rewrite(tmp_path)
+    row = read_csv(tmp_path / "gradebook.csv")["ada"]
+    assert row["lesson03"] == f"{old.score:g}" and row["lesson03 status"] == "graded"
+    assert "fingerprint" not in json.loads((tmp_path / "ada" / "result.json").read_text())

@@ -293,6 +293,8 @@ def _grade_batch(submissions, options: GradeOptions, on_student=None) -> BatchRe
     planned = plan(submissions, options.lessons, options.solutions)
     conn = db.connect(options.out)
     try:
+        from grader.gradebook.legacy import adopt_result_files
+        adopt_result_files(options.out, conn)
         latest = latest_fingerprints(conn)
         todo_jobs, fingerprints, expected = [], {}, {}
         for student, (_, jobs) in planned.items():
