@@ -43,6 +43,7 @@ class LessonResult:
     status: str = "graded"        # one of LESSON_STATUSES
     penalty: float = 0.0          # fraction of the points taken for lateness (0 to 1)
     late: str = ""                # "submitted 2 days 3 hours late: −20 %", for the student
+    submitted: str = ""           # when, and from where that time came, where a deadline applied: "… (git)"
 
     @property
     def raw_score(self) -> float:
@@ -142,7 +143,7 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     lessons = tuple(
         LessonResult(lesson["lesson"], lesson["title"], tuple(CheckResult(**c) for c in lesson["checks"]),
                      lesson.get("problem", ""), tuple(lesson.get("notes", ())), lesson.get("status", "graded"),
-                     lesson.get("penalty", 0.0), lesson.get("late", ""))
+                     lesson.get("penalty", 0.0), lesson.get("late", ""), lesson.get("submitted", ""))
         for lesson in data["lessons"])
     fields = {k: v for k, v in data.items() if k != "lessons"}
     fields["ignored_files"] = tuple(fields.get("ignored_files", ()))

@@ -149,13 +149,13 @@ def test_the_gradebook_opens_in_a_spreadsheet(tmp_path):
 def test_late_work_shows_points_before_the_penalty_and_the_reason(tmp_path):
     conn = db.connect(tmp_path)
     late = attempt("ada", "lesson03", 99, penalty=0.3, status="late", late_seconds=2 * 86400 + 3 * 3600 + 60,
-                   submitted_at="2026-12-04T03:00:00+07:00", submitted_from="git")
+                   submitted_at="2026-12-04T03:00:00+07:00", submitted_from="git", due="2026-12-01T23:59:00+07:00")
     record(conn, [late])
     conn.close()
     views.rewrite(tmp_path)
     row = read_csv(tmp_path / "gradebook.csv")["ada"]
     assert row["lesson03 before penalty"] == "10" and row["lesson03 penalty"] == "30%" and row["lesson03"] == "7"
-    assert row["lesson03 status"] == "late"
+    assert row["lesson03 status"] == "late" and row["lesson03 submitted"] == "2026-12-04T03:00:00+07:00 (git)"
     assert "submitted 2 days 3 hours late: −30 %" in (tmp_path / "ada" / "feedback.md").read_text()
     assert json.loads((tmp_path / "ada" / "results.json").read_text())["score"] == 7
 

@@ -75,6 +75,7 @@ def test_a_term_of_runs_into_one_folder(tmp_path):
     assert book["zoe"]["lesson03 before penalty"] == "10" and book["zoe"]["lesson03 penalty"] == "30%"
     assert book["zoe"]["lesson03"] == "7" and book["zoe"]["lesson03 status"] == "late"
     assert book["zoe"]["lesson01 status"] == "missing"
+    assert book["zoe"]["lesson03 submitted"] == "2026-12-04T02:59:00+07:00 (git)"
     feedback = (out / "zoe" / "feedback.md").read_text()
     assert "submitted 2 days 3 hours late: −30 %" in feedback
     [line] = history_lines(out, "zoe")

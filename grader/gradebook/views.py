@@ -74,6 +74,8 @@ def build(conn, policy: str = "latest") -> Gradebook:
                 continue
             if attempt.late_seconds > 0:
                 attempt = with_result(attempt, late=late_text(attempt.late_seconds, attempt.result.penalty))
+            if attempt.due and attempt.submitted_at:
+                attempt = with_result(attempt, submitted=f"{attempt.submitted_at} ({attempt.submitted_from})")
             parts.append(attempt.result)
             seconds += attempt.seconds
             ignored += [f for f in attempt.ignored_files if f not in ignored]

@@ -3,7 +3,7 @@
 The CSV is UTF-8 with a byte-order mark, so Excel shows Vietnamese names as they are, and every
 cell that could start a formula is neutralized (`safe_text.csv_cell`). Per lesson: the points
 counted, the lesson's status and, once any lesson was late, the points before the penalty and the
-penalty.
+penalty; where a deadline applied, when the lesson was submitted and where that time came from.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ def gradebook_csv(results: list[SubmissionResult], lessons: list[str], *,
               *(f"{lesson} status" for lesson in lessons)]
     if late:
         header += [f"{lesson} {part}" for lesson in lessons for part in ("before penalty", "penalty")]
+    dated = any(lesson.submitted for r in results for lesson in r.lessons)
+    if dated:
+        header += [f"{lesson} submitted" for lesson in lessons]
     writer.writerow(header + ["grader_version"])
     for result in sorted(results, key=lambda r: r.student):
         by_lesson = {lesson.lesson: lesson for lesson in result.lessons}
@@ -40,6 +43,8 @@ def gradebook_csv(results: list[SubmissionResult], lessons: list[str], *,
             for lid in lessons:
                 lesson = by_lesson.get(lid)
                 row += [f"{lesson.raw_score:g}", f"{round(100 * lesson.penalty, 2):g}%"] if lesson else ["", ""]
+        if dated:
+            row += [by_lesson[lid].submitted if lid in by_lesson else "" for lid in lessons]
         writer.writerow([csv_cell(cell) for cell in row + [result.grader_version]])
     return BOM + buffer.getvalue()
 
