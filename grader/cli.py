@@ -13,11 +13,37 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
 
-from grader import __version__
+import torch
+
+from grader import __version__, data
+from grader.authoring.demo import build_class
+from grader.authoring.exercises import drifted_stubs, write_stubs
+from grader.checks import load_lesson, parse_lessons
+from grader.classroom.command import add_arguments as add_classroom_arguments
+from grader.classroom.command import command as classroom_command
+from grader.classroom.errors import ReleaseError
+from grader.classroom.release import release
+from grader.gradebook.db import GradebookError, connect
+from grader.gradebook.history import history_lines
+from grader.gradebook.record import add_students
+from grader.gradebook.seed import folder_seed
+from grader.gradebook.views import rewrite
+from grader.i18n import LANGUAGES, UnknownLanguage, language, set_language
+from grader.judge import intake, sandbox
+from grader.judge.batch import grade_batch
+from grader.judge.identity import IdentityError, identify
+from grader.judge.jobs import GradeOptions
+from grader.judge.preflight import Checked, PreflightError, check_grade_settings
+from grader.results import submission_from_dict
+from grader.runner import cuda_available
+from grader.writers.console import render_submission, student_line
+from grader.writers.report import write_report
 
 
 class JudgeError(Exception):
@@ -25,7 +51,6 @@ class JudgeError(Exception):
 
 
 def _lessons(spec: str | None) -> tuple[str, ...]:
-    from grader.checks import parse_lessons
     try:
         return tuple(parse_lessons(spec))
     except ValueError as exc:
@@ -33,14 +58,12 @@ def _lessons(spec: str | None) -> tuple[str, ...]:
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
-    from grader.i18n import LANGUAGES
     parser.add_argument("--lang", choices=tuple(LANGUAGES), default=None,
                         help="language of student messages, score tables and feedback "
                              "(default: $GRADER_LANG, else en)")
 
 
 def _apply_language(args: argparse.Namespace) -> None:
-    from grader.i18n import UnknownLanguage, language, set_language
     try:
         if getattr(args, "lang", None):
             set_language(args.lang)
@@ -56,93 +79,105 @@ def _executor(args: argparse.Namespace) -> str:
     if executor == "local" and args.scheduler:
         raise JudgeError("--scheduler is only used with --executor dask")
     if executor == "dask":
-        import importlib.util
         if importlib.util.find_spec("distributed") is None:
             raise JudgeError("--executor dask needs dask.distributed: pip install 'torch-course-grader[dask]'")
     return executor
 
 
-def grade_command(args: argparse.Namespace) -> int:
-    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
-    import torch
-    torch.set_num_threads(1)  # before any tensor work: forked workers deadlock otherwise
-
-    from grader import data
-    from grader.checks import load_lesson
-    from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
-    from grader.judge.identity import IdentityError, identify
-    from grader.judge.preflight import PreflightError, check_grade_settings
-    from grader.runner import cuda_available
-
+def _data_root(args: argparse.Namespace, lessons: tuple[str, ...]) -> Path | None:
+    """The MNIST folder, extracted, when a lesson needs it."""
+    if not any(load_lesson(lesson).needs_mnist for lesson in lessons):
+        return None
     try:
-        checked = check_grade_settings(timeout=args.timeout, jobs=args.jobs, lessons=args.lessons,
-                                       out=Path(args.out), submissions=[Path(p) for p in args.submissions],
-                                       course=Path(args.course) if args.course else None,
-                                       roster=Path(args.roster) if args.roster else None)
-    except PreflightError as exc:
+        root = data.data_root(args.data)
+        data.ensure_extracted(root)
+    except data.MissingDataset as exc:
         raise JudgeError(str(exc)) from None
-    lessons = checked.lessons
-    executor = _executor(args)
-    if args.device == "cuda" and not cuda_available():
-        raise JudgeError("--device cuda was asked for, but no CUDA device is available")
-    data_root = None
-    if any(load_lesson(l).needs_mnist for l in lessons):
-        try:
-            data_root = data.data_root(args.data)
-            data.ensure_extracted(data_root)
-        except data.MissingDataset as exc:
-            raise JudgeError(str(exc)) from None
+    return root
+
+
+def _submissions(args: argparse.Namespace, roster) -> list:
+    """The submissions, each under its student's name (one per student, names safe for a folder)."""
     try:
         submissions = intake.find_submissions([Path(p) for p in args.submissions], strip_prefix=args.strip_prefix)
-        submissions = identify(submissions, checked.roster)
+        submissions = identify(submissions, roster)
     except (FileNotFoundError, intake.UnsafeArchive, IdentityError) as exc:
         raise JudgeError(str(exc)) from None
     if not submissions:
         raise JudgeError("no submissions found in " + ", ".join(args.submissions))
-    out = Path(args.out)
-    from grader.gradebook.db import GradebookError
+    return submissions
+
+
+def _grade(submissions: list, options: GradeOptions, on_student):
+    if options.executor != "dask":
+        return grade_batch(submissions, options, on_student=on_student)
+    # optional dependency (dask.distributed): imported only when the Dask executor is asked for
+    from grader.judge.dask_executor import ExecutorError
+
     try:
-        seed = args.seed if args.seed is not None else _folder_seed(out)
-        if checked.roster is not None:
-            from grader.gradebook.db import connect
-            from grader.gradebook.record import add_students
+        return grade_batch(submissions, options, on_student=on_student)
+    except ExecutorError as exc:
+        raise JudgeError(str(exc)) from None
+
+
+def _checked(args: argparse.Namespace) -> Checked:
+    """Every setting checked before anything is graded (exit 2, one line)."""
+    try:
+        return check_grade_settings(timeout=args.timeout, jobs=args.jobs, lessons=args.lessons,
+                                    out=Path(args.out), submissions=[Path(p) for p in args.submissions],
+                                    course=Path(args.course) if args.course else None,
+                                    roster=Path(args.roster) if args.roster else None)
+    except PreflightError as exc:
+        raise JudgeError(str(exc)) from None
+
+
+def _open_folder(out: Path, seed: int | None, roster) -> int:
+    """The seed to grade with (the folder's secret one unless --seed), the roster's students recorded."""
+    try:
+        if roster is not None:
             conn = connect(out)
-            add_students(conn, list(checked.roster.students))
+            add_students(conn, list(roster.students))
             conn.close()
+        return seed if seed is not None else folder_seed(out)
     except GradebookError as exc:
         raise JudgeError(str(exc)) from None
+
+
+def grade_command(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
+    torch.set_num_threads(1)  # before any tensor work: forked workers deadlock otherwise
+
+    checked = _checked(args)
+    lessons = checked.lessons
+    executor = _executor(args)
+    if args.device == "cuda" and not cuda_available():
+        raise JudgeError("--device cuda was asked for, but no CUDA device is available")
+    data_root = _data_root(args, lessons)
+    submissions = _submissions(args, checked.roster)
+    out = Path(args.out)
     options = GradeOptions(
         out=out, lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
-        call_timeout=args.timeout, force=args.force, seed=seed,
+        call_timeout=args.timeout, force=args.force, seed=_open_folder(out, args.seed, checked.roster),
         data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler,
         course=Path(args.course).resolve() if args.course else None, policy=args.policy)
-    from grader.judge import sandbox
     workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
+    devices = ("cuda" if args.device == "cuda"
+               else "cpu" + (", cuda" if cuda_available() and args.device != "cpu" else ""))
     for note in checked.notes:
         print(f"note: {note}")
-    seed_said = "from --seed" if args.seed is not None else "secret (kept in grades.sqlite)"
-    devices = "cuda" if args.device == "cuda" else "cpu" + (", cuda" if cuda_available() and args.device != "cpu" else "")
+    seed = "from --seed" if args.seed is not None else "secret (kept in grades.sqlite)"
     print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
-          f"{workers}, seed {seed_said}, devices {devices}", flush=True)
+          f"{workers}, seed {seed}, devices {devices}", flush=True)
     print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]), flush=True)
-    from grader.writers.console import student_line
     attention = []
 
-    def graded(result):
+    def graded(result):      # as soon as each student is graded, on a terminal or in a CI log
         print(student_line(result), flush=True)
-        attention.extend(f"{result.student}: {lesson.lesson} {lesson.status}" + (
-            f" ({lesson.problem})" if lesson.problem else "") for lesson in result.lessons
-            if lesson.status not in ("graded", "late"))
+        attention.extend(f"{result.student}: {lesson.lesson} {lesson.status}"
+                         + (f" ({lesson.problem})" if lesson.problem else "")
+                         for lesson in result.lessons if lesson.status not in ("graded", "late"))
 
-    if executor == "dask":
-        from grader.judge.dask_executor import ExecutorError
-        try:
-            report = grade_batch(submissions, options, on_student=graded)
-        except ExecutorError as exc:
-            raise JudgeError(str(exc)) from None
-    else:
-        report = grade_batch(submissions, options, on_student=graded)
+    report = _grade(submissions, options, graded)
     if report.skipped:
         print(f"  unchanged since the last run, not graded again: {len(report.skipped)} (use --force to regrade)")
     if attention:
@@ -154,14 +189,7 @@ def grade_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _folder_seed(out: Path) -> int:
-    from grader.gradebook.seed import folder_seed
-    return folder_seed(out)
-
-
 def gradebook_command(args: argparse.Namespace) -> int:
-    from grader.gradebook.db import GradebookError
-    from grader.gradebook.views import rewrite
     folder = Path(args.dir)
     if not (folder / "grades.sqlite").is_file():
         raise JudgeError(f"no grades.sqlite in {folder}: run `grader grade --out {folder}` first")
@@ -175,8 +203,6 @@ def gradebook_command(args: argparse.Namespace) -> int:
 
 
 def history_command(args: argparse.Namespace) -> int:
-    from grader.gradebook.db import GradebookError
-    from grader.gradebook.history import history_lines
     try:
         lines = history_lines(Path(args.dir), args.student)
     except GradebookError as exc:
@@ -189,7 +215,6 @@ def history_command(args: argparse.Namespace) -> int:
 
 def demo_command(args: argparse.Namespace) -> int:
     """Build the sample class and grade it: the project's main job in one command."""
-    from grader.demo import build_class
     out = Path(args.out)
     submissions = build_class(out / "submissions")
     print(f"sample class written to {submissions}")
@@ -199,9 +224,6 @@ def demo_command(args: argparse.Namespace) -> int:
         + (["--jobs", str(args.jobs)] if args.jobs else []))
     code = grade_command(grade_args)
     if code == 0:
-        from grader.results import submission_from_dict
-        from grader.writers.console import render_submission
-        import json
         stored = json.loads((out / "graded" / args.show / "result.json").read_text(encoding="utf-8"))
         print()
         print(render_submission(submission_from_dict(stored["result"])))
@@ -209,7 +231,6 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def stubs_command(args: argparse.Namespace) -> int:
-    from grader.stubs import drifted_stubs, write_stubs
     root = Path(args.root)
     solutions, exercises = root / "solutions", root / "exercises"
     if args.check:
@@ -223,7 +244,6 @@ def stubs_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from grader.writers.report import write_report
     try:
         path = write_report(Path(args.dir))
     except FileNotFoundError as exc:
@@ -233,7 +253,6 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def release_command(args: argparse.Namespace) -> int:
-    from grader.release import ReleaseError, release
     try:
         report = release(Path(args.out), lessons=_lessons(args.lessons) if args.lessons else None,
                          catalogue=not args.no_catalogue, git=args.git, force=args.force,
@@ -250,11 +269,6 @@ def release_command(args: argparse.Namespace) -> int:
     print(f"wrote {len(report.files)} files to {report.out} in {report.seconds:.0f} s; "
           f"release manifest sha256 {report.manifest_digest}")
     return 0
-
-
-def classroom_command(args: argparse.Namespace) -> int:
-    from grader.classroom import command
-    return command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -332,9 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
     released.set_defaults(run=release_command)
 
-    from grader.classroom import add_arguments
     classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")
-    add_arguments(classroom)
+    add_classroom_arguments(classroom)
     _add_lang(classroom)
     classroom.set_defaults(run=classroom_command)
     return parser

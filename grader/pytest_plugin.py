@@ -4,6 +4,10 @@ Registered through the `pytest11` entry point. A lesson's `test_lessonNN.py` bec
 item per check (and device); failures show a short message instead of a traceback; a TODO that
 still raises the stub's NotImplementedError shows as "not started"; the session ends with a
 score table per lesson.
+
+This module is loaded in every pytest run of the Python it is installed in, projects unrelated
+to the course included: it imports only light modules at the top, and the check engine (torch,
+the lessons) where a lesson is actually collected, run or summarised.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import re
 from pathlib import Path
 
 import pytest
+
+from grader.i18n import UnknownLanguage, language, set_language, tr
+from grader.results import LessonResult
+from grader.writers.console import render_lesson
 
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
@@ -42,7 +50,6 @@ def _setting(config: pytest.Config, name: str):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = []
-    from grader.i18n import UnknownLanguage, language, set_language
     try:
         lang = _setting(config, "grader_lang")
         if lang:
@@ -55,24 +62,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if LANGUAGE_KEY in config.stash:
-        from grader.i18n import set_language
         set_language(config.stash[LANGUAGE_KEY])
 
 
 def _base_seed(config: pytest.Config) -> int:
+    # torch: only in a run that grades (see the docstring)
     from grader.runner import DEFAULT_SEED
+
     raw = _setting(config, "grader_seed")
     try:
         return int(raw) if raw is not None else DEFAULT_SEED
     except ValueError:
-        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)")
+        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)") from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
         return None
-    from grader.i18n import tr
+    # torch: only in a course run (see the docstring)
     from grader.runner import cuda_available, devices_for, grading_threads
+
     devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
     return [tr("grader: seed {seed}, devices {devices}, hypothesis derandomized, torch threads {threads}",
                seed=_base_seed(config), devices=", ".join(devices), threads=grading_threads())]
@@ -87,11 +96,12 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 
 class LessonFile(pytest.File):
     def collect(self):
+        # torch and the lesson's checks: only when a lesson is collected (see the docstring)
         from grader.handle import LocalHandle
         from grader.runner import devices_for, planned_runs, prepare_run
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
-        # solutions/) the reference's answers recorded at release (grader/recorded.py)
+        # solutions/) the reference's answers recorded at release (grader/classroom/recorded.py)
         try:
             run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
         except FileNotFoundError as exc:
@@ -118,14 +128,15 @@ class CheckItem(pytest.Item):
         self.add_marker(pytest.mark.grader_check(check.id))
 
     def runtest(self) -> None:
+        # torch: see the docstring
         from grader.runner import run_check
+
         self.result = run_check(self.check, self.submission, self.reference, device=self.device,
                                 seed=_base_seed(self.config))
         self.config.stash[RESULTS_KEY].append((self.check, self.result))
         if self.result.status == "skipped":
             pytest.skip(self.result.message)
         if self.result.status == "not_started":
-            from grader.i18n import tr
             self.user_properties.append(NOT_STARTED)   # travels with the report (whatever the language)
             pytest.skip(tr("not started: {message}", message=self.result.message))
         if self.result.status != "passed":
@@ -144,7 +155,6 @@ class CheckItem(pytest.Item):
 
 def pytest_report_teststatus(report, config):
     if report.when == "call" and report.skipped and NOT_STARTED in report.user_properties:
-        from grader.i18n import tr
         return tr("not started"), "n", tr("NOT STARTED")
     return None
 
@@ -153,10 +163,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     collected = config.stash.get(RESULTS_KEY, [])
     if not collected:
         return
+    # torch: see the docstring
     from grader.checks import load_lesson
-    from grader.i18n import tr
-    from grader.results import LessonResult
-    from grader.writers.console import render_lesson
 
     by_lesson: dict[str, list] = {}
     for check, result in collected:

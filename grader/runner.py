@@ -14,11 +14,11 @@ import torch
 
 from grader import strategies
 from grader.checks import load_lesson
+from grader.classroom.recorded import reference_for
 from grader.expect import Wrong
 from grader.handle import Handle, NotStarted, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
-from grader.recorded import reference_for
 from grader.results import CheckResult, LessonResult
 from grader.session import seed_everything
 

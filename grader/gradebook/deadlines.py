@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from grader.checks import LESSON_IDS
 from grader.i18n import tr
 
 DAY = 86400.0
@@ -49,7 +50,6 @@ def load_course(path: Path) -> Course:
         data = tomllib.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CourseError(f"{path}: {exc}") from None
-    from grader.checks import LESSON_IDS
     unknown = set(data) - {"lessons", "late", "course"}
     if unknown:
         raise CourseError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.gradebook.record import Student
+from grader.judge.identity import IdentityError, check_name
 
 COLUMNS = ("name", "github", "lms_id", "email", "section")
 ALIASES = {"student": "name", "login": "github", "username": "github", "github_username": "github",
@@ -36,7 +37,6 @@ def normalize(text: str) -> str:
 
 
 def load_roster(path: Path) -> Roster:
-    from grader.judge.identity import IdentityError, check_name
     path = Path(path)
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:

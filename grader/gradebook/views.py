@@ -17,10 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from grader.checks import load_lesson
 from grader.gradebook.db import connect, get_meta
+from grader.gradebook.deadlines import late_text
 from grader.gradebook.policy import counted_attempts
 from grader.gradebook.record import StoredAttempt, load_attempts, with_result
-from grader.results import LessonResult, SubmissionResult
+from grader.i18n import tr
+from grader.results import CheckResult, LessonResult, SubmissionResult
+from grader.runner import planned_runs
+from grader.writers.atomic import write_atomic
+from grader.writers.feedback import feedback_markdown
+from grader.writers.gradebook import gradebook_csv, summary
+from grader.writers.gradescope import results_json
+from grader.writers.report import report_html
 
 LOCK = ".grades.lock"
 
@@ -46,10 +55,6 @@ class Gradebook:
 
 def missing_lesson(lesson_id: str) -> LessonResult:
     """A lesson nothing was handed in for: every check at zero, said once."""
-    from grader.checks import load_lesson
-    from grader.i18n import tr
-    from grader.results import CheckResult
-    from grader.runner import planned_runs
     lesson = load_lesson(lesson_id)
     message = tr("No {filename} or {notebook} was submitted for {lesson}.", filename=lesson.filename,
                  notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
@@ -59,7 +64,6 @@ def missing_lesson(lesson_id: str) -> LessonResult:
 
 
 def build(conn, policy: str = "latest") -> Gradebook:
-    from grader.gradebook.deadlines import late_text
     attempts = load_attempts(conn)
     counted = counted_attempts(attempts, policy)
     students = {row["name"]: row["section"] for row in conn.execute("SELECT name, section FROM students")}
@@ -88,11 +92,6 @@ def build(conn, policy: str = "latest") -> Gradebook:
 
 def rewrite(folder: Path, *, policy: str = "latest", report: bool = True) -> Gradebook:
     """Rewrite every view of `folder`'s database; returns what was written."""
-    from grader.writers.atomic import write_atomic
-    from grader.writers.feedback import feedback_markdown
-    from grader.writers.gradebook import gradebook_csv, summary
-    from grader.writers.gradescope import results_json
-
     folder = Path(folder)
     with views_lock(folder):
         conn = connect(folder)
@@ -113,6 +112,5 @@ def rewrite(folder: Path, *, policy: str = "latest", report: bool = True) -> Gra
                           skipped=last_run.get("skipped", []), protections=last_run.get("protections", []))
         write_atomic(folder / "summary.json", json.dumps(everything, indent=2))
         if report and book.results:
-            from grader.writers.report import report_html
             write_atomic(folder / "report.html", report_html(book.results, everything, feedback_links=links))
     return book

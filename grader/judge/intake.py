@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable
 
 from grader.i18n import tr
+from grader.judge.lms_export import export_entries
 
 MiB = 2**20
 MAX_ARCHIVE_BYTES = 200 * MiB
@@ -35,7 +36,7 @@ RATIO_FLOOR = 1 * MiB
 MAX_LISTED = 100                   # ignored entries listed per submission
 
 LESSON_DIR = re.compile(r"lesson0*(\d{1,2})", re.IGNORECASE)
-# lessonNN.ipynb, or a generated notebook in another language: lessonNN.vi.ipynb (grader/lesson_notebooks.py)
+# lessonNN.ipynb, or a generated notebook in another language: lessonNN.vi.ipynb (grader/authoring/lesson_notebooks.py)
 LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})(?:\.(?P<lang>[a-z]{2}))?\.ipynb", re.IGNORECASE)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
@@ -347,7 +348,6 @@ def _from_folder(folder: Path, name: str, extra_ignored: Iterable[str] = (), *, 
     if lessons:
         return [Submission(name, folder, lessons, tuple(extra_ignored) + _ignored_files(folder, lessons),
                            origin=str(folder))]
-    from grader.judge.lms_export import export_entries
     exported = export_entries(folder)
     if exported:
         found = []

@@ -35,6 +35,14 @@ def _time(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
 
 
+def _stem(path: Path) -> str:
+    """`ada` for ada.zip, ada.tar.gz, ada.rar."""
+    for suffix in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if path.name.lower().endswith(suffix):
+            return path.name[:-len(suffix)]
+    return path.stem
+
+
 def _is_archive(path: Path) -> bool:
     return path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES)
 
@@ -58,9 +66,7 @@ def export_entries(folder: Path) -> list[ExportEntry]:
             return entries
     archives = [c for c in children if _is_archive(c)]
     if archives and len(archives) == len(children):
-        from grader.judge.intake import archive_stem
-        return [ExportEntry(a, archive_stem(a) if not a.name.lower().endswith((".rar", ".7z")) else a.stem,
-                            time=_time(a)) for a in archives]
+        return [ExportEntry(a, _stem(a), time=_time(a)) for a in archives]
     return []
 
 

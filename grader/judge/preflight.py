@@ -9,6 +9,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.checks import parse_lessons
+from grader.gradebook.deadlines import CourseError, load_course
+from grader.gradebook.roster import RosterError, load_roster
+
 
 class PreflightError(ValueError):
     """One line saying which setting is wrong and how to fix it."""
@@ -23,7 +27,6 @@ class Checked:
 
 
 def check_lessons(spec: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    from grader.checks import parse_lessons
     if spec is not None and not spec.strip(" ,"):
         raise PreflightError("--lessons is empty: name lessons like 3,7 (or leave it out for all eight)")
     try:
@@ -67,13 +70,11 @@ def check_grade_settings(*, timeout: float, jobs: int | None, lessons: str | Non
     check_out(out, submissions)
     loaded_course = loaded_roster = None
     if course is not None:
-        from grader.gradebook.deadlines import CourseError, load_course
         try:
             loaded_course = load_course(course)
         except CourseError as exc:
             raise PreflightError(f"--course {exc}") from None
     if roster is not None:
-        from grader.gradebook.roster import RosterError, load_roster
         try:
             loaded_roster = load_roster(roster)
         except RosterError as exc:

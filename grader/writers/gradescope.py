@@ -6,8 +6,6 @@ from grader.i18n import tr
 from grader.results import SubmissionResult, check_points
 from grader.writers.console import status_word
 
-GRADESCOPE_STATUS = {"passed": "passed", "skipped": "passed"}
-
 
 def results_json(result: SubmissionResult) -> dict:
     """Tests numbered per lesson (`3.1`, `3.2`, …, in the lesson's check order, whichever lessons were
