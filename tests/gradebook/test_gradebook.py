@@ -209,8 +209,8 @@ def test_two_runs_at_once_both_land(tmp_path):
 def test_every_setting_that_can_change_points_makes_a_rerun_grade_again(tmp_path):
     import dataclasses
 
-    from grader.judge.jobs import GradeOptions, Job
     from grader.judge.fingerprint import job_fingerprint, settings_of
+    from grader.judge.jobs import GradeOptions, Job
     source = tmp_path / "backprop.py"
     source.write_text("x = 1\n")
     job = Job("ada", "lesson03", source)

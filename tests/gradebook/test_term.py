@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXERCISES, PROJECT, SOLUTIONS
+
 from grader.gradebook.history import history_lines
 from grader.judge import intake
 from grader.judge.batch import grade_batch

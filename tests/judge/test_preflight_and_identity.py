@@ -203,8 +203,8 @@ def test_a_lone_rar_is_a_refused_student_not_a_warning(tmp_path):
 
 
 def test_a_checkpoint_over_the_cap_is_refused_and_never_read(tmp_path):
-    from grader.judge.plan import plan
     from grader.judge.intake import MAX_LESSON_FILE_BYTES
+    from grader.judge.plan import plan
     root = student(tmp_path / "class", "ada")
     big = root / "exercises" / "lesson03" / "model.ckpt"
     with open(big, "wb") as handle:
