@@ -221,3 +221,18 @@ def test_an_archive_beside_student_folders_is_a_student(tmp_path):
     subs = {s.student: s for s in find_submissions([tmp_path / "class"])}
     assert sorted(subs) == ["ada", "carol", "dan"] and "cannot be read" in subs["carol"].refused
     assert subs["dan"].lessons
+
+
+def test_a_gradescope_export_folder(tmp_path):
+    export = tmp_path / "assignment_export"
+    student(export, "submission_3001")
+    student(export, "submission_3002")
+    (export / "submission_metadata.yml").write_text(
+        "submission_3001:\n  :submitters:\n  - :name: Nguyễn Văn An\n    :sid: '2021001'\n"
+        "    :email: an@example.edu\n  :created_at: 2026-12-01 16:59:00.123456000 +07:00\n"
+        "submission_3002:\n  :submitters:\n  - :name: Trần Thị Bình\n    :sid: '2021002'\n"
+        "  :created_at: 2026-12-02 08:00:00.000000000 +07:00\n", encoding="utf-8")
+    subs = {s.student: s for s in find_submissions([export])}
+    assert sorted(subs) == ["Nguyễn Văn An", "Trần Thị Bình"]
+    assert subs["Nguyễn Văn An"].lms_id == "2021001" and subs["Nguyễn Văn An"].lms_time == "2026-12-01T16:59:00+07:00"
+    assert subs["Trần Thị Bình"].lessons
