@@ -89,6 +89,7 @@ def test_two_runs_on_one_folder_at_once_both_land(tmp_path):
         for name in names:
             write(tmp_path / section / name, "lesson03", "backprop.py", solution("lesson03", "backprop.py"))
     (tmp_path / "sec2" / "carol.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    write(tmp_path / "sec1" / "eve", "lesson03", "backprop.py", "def forward(:\n")
     runs = [subprocess.Popen([sys.executable, "-m", "grader", "grade", str(tmp_path / section), "--out", str(out),
                               "--lessons", "3", "--jobs", "1", "--seed", str(SEED), "--device", "cpu"],
                              cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -96,7 +97,9 @@ def test_two_runs_on_one_folder_at_once_both_land(tmp_path):
     outputs = [run.communicate(timeout=600) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     book = rows(out)
-    assert sorted(book) == ["ada", "bob", "carol", "cy", "dee"]
+    assert sorted(book) == ["ada", "bob", "carol", "cy", "dee", "eve"]
+    assert book["eve"]["lesson03 status"] == "not importable"
+    assert (out / "eve" / "feedback.md").read_text().count("could not be imported") == 1   # said once
     assert all(book[s]["lesson03"] == "10" for s in ("ada", "bob", "cy", "dee"))
     assert book["carol"]["lesson03 status"] == "refused"
     assert ".rar archives cannot be read" in (out / "carol" / "feedback.md").read_text()
