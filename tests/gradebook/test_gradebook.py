@@ -182,6 +182,8 @@ def test_a_lesson_level_problem_is_said_once(tmp_path):
     gradescope = json.loads((tmp_path / "ada" / "results.json").read_text())
     assert json.dumps(gradescope).count("could not be imported") == 1
     assert "not importable" in gradescope["output"]
+    report = (tmp_path / "report.html").read_text()
+    assert "could not be graded at all" in report and "could not be imported" in report
 
 
 # --- two runs at once ---------------------------------------------------------------------------------------
