@@ -3,6 +3,8 @@
 - `latest` (default): the last one graded;
 - `best`: the one with the most points after any late penalty (the later one on a tie);
 - `latest-on-time`: the last one submitted by the deadline (and its grace); the latest when none was.
+
+Under every policy, an attempt that found nothing handed in counts only when there is no other.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ def counted(attempts: list[StoredAttempt], policy: str = "latest") -> StoredAtte
         raise ValueError(f"unknown policy {policy!r}: use one of {', '.join(POLICIES)}")
     if not attempts:
         raise ValueError("no attempts")
+    # A run that found nothing for the lesson (a weekly export holds only that week's files) never
+    # replaces work handed in before: "missing" counts only when nothing else was ever recorded.
+    attempts = [a for a in attempts if a.result.status != "missing"] or attempts
     if policy == "best":
         return max(reversed(attempts), key=lambda a: a.result.score)   # max keeps the first of equals
     if policy == "latest-on-time":

@@ -97,6 +97,8 @@ def test_every_attempt_is_kept_and_the_policy_picks_one(tmp_path):
     assert counted(attempts, "best").id == attempts[1].id
     assert counted(attempts, "latest-on-time").id == attempts[1].id
     assert latest_fingerprints(conn) == {("ada", "lesson03"): "three"}
+    record(conn, [attempt("ada", "lesson03", 0, "four", status="missing")])   # next week's export lacks it
+    assert counted(load_attempts(conn, "ada"), "latest").id == attempts[2].id
     conn.close()
 
 
