@@ -17,6 +17,7 @@ class Variant:
     patch: Path
     description: str
     loses: tuple[str, ...]
+    says: tuple[str, ...] = ()
 
     @property
     def correct(self) -> bool:
@@ -38,9 +39,12 @@ def variants(lesson: str | None = None) -> list[Variant]:
             continue
         tree = ast.parse(patch.read_text(encoding="utf-8"))
         description = (ast.get_docstring(tree) or "").splitlines()[0] if ast.get_docstring(tree) else ""
-        loses: tuple[str, ...] = ()
+        declared: dict[str, tuple[str, ...]] = {}
         for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LOSES" for t in node.targets):
-                loses = tuple(ast.literal_eval(node.value))
-        out.append(Variant(patch.parent.name, patch.stem, patch, description, loses))
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if getattr(target, "id", None) in ("LOSES", "SAYS"):
+                        declared[target.id] = tuple(ast.literal_eval(node.value))
+        out.append(Variant(patch.parent.name, patch.stem, patch, description, declared.get("LOSES", ()),
+                           declared.get("SAYS", ())))
     return out

@@ -78,3 +78,6 @@ def test_catalogue_variant(variant, reference_handles, tmp_path, request):
         summaries = result.todos()
         kept = [todo for todo in variant.loses if summaries[todo].score == summaries[todo].max_score]
         assert not kept, f"{variant.description}: {kept} kept full marks"
+        messages = [c.message for c in result.checks if c.todo in variant.loses and c.status not in ("passed", "skipped")]
+        unsaid = [text for text in variant.says if not any(text in message for message in messages)]
+        assert not unsaid, f"{variant.description}: no message says {unsaid}\n{explain(result)}"
