@@ -107,9 +107,11 @@ def measured_judge(klass: Path, out: Path, lessons, *extra: str) -> dict:
 def scores(out: Path) -> dict[str, dict[str, float]]:
     """{student: {lesson: points}} from the gradebook the judge wrote."""
     import csv
-    with open(out / "gradebook.csv", newline="") as f:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as f:   # the gradebook has a BOM
         rows = list(csv.DictReader(f))
-    return {row["student"]: {k: float(v) for k, v in row.items() if k.startswith("lesson") and v not in ("", None)}
+    # the points columns are named lessonNN; "lessonNN status" and the like are not points
+    return {row["student"]: {k: float(v) for k, v in row.items()
+                             if k.startswith("lesson") and k[6:].isdigit() and v not in ("", None)}
             for row in rows}
 
 

@@ -81,6 +81,7 @@ class Handle:
 
     filename: str = "the lesson file"
     max_reply_bytes: int | None = None    # a tensor or array in a reply may not declare more
+    import_failure: str = ""      # set once the file was found not to import
 
     def _exchange(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         raise NotImplementedError
@@ -92,7 +93,10 @@ class Handle:
         reply, buffers = self._exchange(
             {"op": op, "name": name, "keep": keep, "payload": payload.tree}, payload.buffers)
         if "error" in reply:
-            raise error_from_reply(reply["error"], self.filename)
+            error = error_from_reply(reply["error"], self.filename)
+            if isinstance(error, ImportFailed):
+                self.import_failure = error.message    # the lesson's problem, said once by the judge
+            raise error
         return self._decode(reply.get("value"), buffers)
 
     def _decode(self, tree: Any, buffers: list) -> Any:

@@ -12,6 +12,7 @@ from typing import Callable, Iterable
 
 import torch
 
+from grader import strategies
 from grader.checks import load_lesson
 from grader.classroom.recorded import reference_for
 from grader.expect import Wrong
@@ -92,7 +93,10 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     try:
         ref.begin_check()
         sub.begin_check()
-        check.fn(trial)
+        # The course's public seed keeps the examples the release recorded answers for; any other
+        # seed (the judge's secret one) draws examples no student has seen.
+        with strategies.examples_seeded(None if seed == DEFAULT_SEED else trial_seed):
+            check.fn(trial)
     except Wrong as wrong:
         return result("failed", wrong.message, started=started)
     except NotStarted as exc:

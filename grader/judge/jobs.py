@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from grader.checks import load_lesson
 from grader.handle import LocalHandle, NoAnswer
 from grader.i18n import set_language, tr
 from grader.judge import checkpoints, malloc
+from grader.judge.outcome import classify, status_of_unstarted
 from grader.judge.remote import Budget, ProcessHandle
 from grader.judge.zygote import Zygote
 from grader.notebooks.as_module import notebook_as_module
@@ -55,6 +55,8 @@ class GradeOptions:
     executor: str = "local"            # "local" (a pool of forked workers) or "dask"
     scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
     lang: str = ""                     # language of the student-facing text ("": the active one, see grader.i18n)
+    course: Path | None = None         # course.toml: deadlines and late penalties (grader.gradebook.deadlines)
+    policy: str = "latest"             # which attempt counts in the views (grader.gradebook.policy)
 
 
 @dataclass(frozen=True)
@@ -64,24 +66,15 @@ class Job:
     source: Path | None          # the lesson module or notebook to grade, None when not submitted
     checkpoints: tuple[Path, ...] = ()
     refused: str = ""            # why the submission could not be taken at all
+    submitted_at: str | None = None   # ISO 8601, and where that time came from (git, lms export, mtime)
+    submitted_from: str = ""
+    notes: tuple[str, ...] = ()  # for the student, about the lesson's files (e.g. a refused checkpoint)
 
 
 def checks_fingerprint() -> str:
     digest = hashlib.sha256(grader.__version__.encode())
     for path in sorted(CHECKS_DIR.rglob("*.py")):
         digest.update(str(path.relative_to(CHECKS_DIR)).encode() + path.read_bytes())
-    return digest.hexdigest()
-
-
-def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
-    settings = [checks, options.seed, options.device, list(options.lessons)]
-    if options.lang not in ("", "en"):    # (English results from before languages existed stay valid)
-        settings.append(options.lang)
-    digest = hashlib.sha256(json.dumps(settings).encode())
-    for job in sorted(jobs, key=lambda j: j.lesson):
-        digest.update(job.lesson.encode())
-        for path in ([job.source] if job.source else []) + list(job.checkpoints):
-            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
@@ -129,13 +122,15 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
     if options is not None:
         worker.start(options)
+    worker.zygote.wait_ready()     # the worker's start-up (torch imported once) is not this job's time
     started = time.perf_counter()
     options = worker.options
     lesson = load_lesson(job.lesson)
     if job.source is None:
         message = job.refused or tr("No {filename} or {notebook} was submitted for {lesson}.",
                                     filename=lesson.filename, notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
-        return job, _not_gradable(lesson, message), [], time.perf_counter() - started
+        status = "refused" if job.refused else "missing"
+        return job, _not_gradable(lesson, message, status), [], time.perf_counter() - started
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
     handle = None
     try:
@@ -144,7 +139,7 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             try:
                 target.write_text(notebook_as_module(job.source), encoding="utf-8")
             except NotANotebook as exc:
-                return job, _not_gradable(lesson, f"{exc}."), [], time.perf_counter() - started
+                return job, _not_gradable(lesson, f"{exc}.", "not importable"), [], time.perf_counter() - started
         else:
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
@@ -156,10 +151,12 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             handle = ProcessHandle(worker.zygote, target, workdir, budget, project_root=PROJECT_ROOT,
                                    data_dirs=data_dirs, filename=job.source.name)
         except NoAnswer as exc:
-            return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
+            return job, _not_gradable(lesson, exc.message, status_of_unstarted(exc.limit)), [], \
+                time.perf_counter() - started
         result = grade_lesson(lesson, handle, worker.reference(job.lesson), devices=devices_for(options.device),
                               seed=options.seed, data_root=options.data_root,
                               submission_data_root=options.submission_data_root)
+        result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
         return job, result, handle.protections, time.perf_counter() - started
@@ -169,10 +166,10 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _not_gradable(lesson, message: str) -> LessonResult:
+def _not_gradable(lesson, message: str, status: str) -> LessonResult:
     checks = tuple(CheckResult(c.id, c.lesson, c.todo, c.name, d, c.points, "failed", message)
                    for c, d in planned_runs(lesson, devices_for(worker.options.device)))
-    return LessonResult(lesson.id, lesson.title, checks, problem=message)
+    return LessonResult(lesson.id, lesson.title, checks, problem=message, status=status)
 
 
 def _checkpoint_notes(job: Job) -> list[str]:

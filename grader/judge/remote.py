@@ -88,6 +88,7 @@ class ProcessHandle(Handle):
         self.failure: NoAnswer | None = None
         self.max_reply_bytes = budget.reply_bytes
         zygote.wait_ready()     # the judge's own warm-up is not the lesson's time
+        self.limits_hit: list[tuple[str, str]] = []    # (limit, message) for each child stopped
         self.started = time.monotonic()
         self.respawns = 0
         self.job = {
@@ -209,6 +210,7 @@ class ProcessHandle(Handle):
             limit = self._limit_from_status(status, exc)
         values = dict(vars(self.budget), code=status.get("code"), signal=status.get("signal"))
         self.failure = NoAnswer(tr("No answer: {reason}.", reason=tr_marked(LIMIT_MESSAGES[limit], **values)), limit)
+        self.limits_hit.append((limit, self.failure.message))
         raise self.failure
 
     def _limit_from_status(self, status: dict, exc: Exception | None) -> str:

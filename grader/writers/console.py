@@ -48,7 +48,8 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
     lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / {format_points(result.max_score)}"
                  f"   ({percent(result.score, result.max_score):g}%)")
     if show_messages:
-        wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages]
+        wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages
+                 and s.messages[0] != result.problem]     # a lesson-level problem is said once, above
         if wrong:
             lines.append("")
         for todo, summary in wrong:
@@ -65,3 +66,12 @@ def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
     parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=format_points(result.score),
                     max_score=format_points(result.max_score), percent=percent(result.score, result.max_score)))
     return plain("\n\n".join(parts))
+
+
+def student_line(result: SubmissionResult) -> str:
+    """One line per student for the instructor's console, printed as soon as the student is graded:
+    the points and each lesson whose status is not plain "graded"."""
+    unusual = [f"{lesson.lesson} {lesson.status}" + (f" −{100 * lesson.penalty:g}%" if lesson.penalty else "")
+               for lesson in result.lessons if lesson.status != "graded"]
+    return plain(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
+                 f"({percent(result.score, result.max_score):g}%)  " + (", ".join(unusual) or result.status))

@@ -16,6 +16,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         lines += [f"> {markdown(note)}", ""]
     for lesson in result.lessons:
         lines += [f"## {lesson.lesson} · {lesson_title(lesson.title)} — {lesson.score:g} / {lesson.max_score:g}", ""]
+        if lesson.late:
+            lines += [f"**{lesson.late}**", ""]
         if lesson.problem:
             lines += [markdown(lesson.problem), ""]
         lines += [tr("| TODO | status | points |"), "|---|---|---|"]
@@ -26,7 +28,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
         for todo, summary in todos.items():
             if summary.status in ("failed", "error"):
                 for message in summary.messages:
-                    lines.append(f"- **{todo}**: {markdown(message)}")
+                    if message != lesson.problem:     # a lesson-level problem is said once, above
+                        lines.append(f"- **{todo}**: {markdown(message)}")
         lines += [f"- {markdown(note)}" for note in lesson.notes]
         lines.append("")
     if result.ignored_files:

@@ -247,7 +247,7 @@ def _headline(results: list[SubmissionResult], graded: list[SubmissionResult], s
         facts.append("sandbox: " + (_e(", ".join(map(str, protections))) if protections
                                     else '<span class="st-error">none (ran unconfined)</span>'))
     versions = sorted({r.grader_version for r in graded or results if r.grader_version})
-    seeds = sorted({r.seed for r in graded or results})
+    seeds = sorted({r.seed for r in graded or results if r.seed})   # 0: kept secret (grades.sqlite)
     if versions:
         facts.append("grader " + _e(", ".join(versions)))
     if seeds:
@@ -341,7 +341,8 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
     rows = []
     for r in sorted(results, key=lambda r: r.student):
         by_lesson = {l.lesson: l for l in r.lessons}
-        cells = "".join(_num(f"{format_points(by_lesson[l].score)} / {format_points(by_lesson[l].max_score)}")
+        cells = "".join(_num(f"{format_points(by_lesson[l].score)} / {format_points(by_lesson[l].max_score)}"
+                             + (f" ({by_lesson[l].status})" if by_lesson[l].status != "graded" else ""))
                         if l in by_lesson else _num("–") for l, _ in lessons)
         feedback = (f'<a href="{_e(feedback_links[r.student])}">feedback.md</a>'
                     if r.student in feedback_links else "–")
@@ -404,7 +405,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
 def _gradebook_students(path: Path) -> list[str] | None:
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return [row["student"] for row in csv.DictReader(handle) if row.get("student")]
 
 

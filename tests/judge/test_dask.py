@@ -74,9 +74,12 @@ def without_timings(value):
 
 
 def snapshot(out: Path) -> dict[str, object]:
-    """Every file the batch wrote, timings removed from the JSON ones."""
+    """Every file the batch wrote, timings removed from the JSON ones (the database, its lock and the
+    report, which holds the wall time, left out)."""
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.name.startswith(("grades.sqlite", ".grades.lock")) or path.name == "report.html":
+            continue
         text = path.read_text(encoding="utf-8")
         files[str(path.relative_to(out))] = without_timings(json.loads(text)) if path.suffix == ".json" else text
     return files
