@@ -47,6 +47,7 @@ def klass(tmp_path):
     ("--timeout", "0", "--timeout"), ("--timeout", "-5", "--timeout"), ("--timeout", "nan", "--timeout"),
     ("--timeout", "inf", "--timeout"), ("--jobs", "0", "--jobs"), ("--jobs", "-1", "--jobs"),
     ("--lessons", "", "--lessons is empty"), ("--lessons", "3,9", "unknown lesson"),
+    ("--max-reply-mb", "0", "--max-reply-mb"), ("--max-reply-mb", "nan", "--max-reply-mb"),
 ])
 def test_a_bad_option_exits_2_before_grading(capsys, klass, tmp_path, option, value, says):
     out = tmp_path / "out"
