@@ -80,7 +80,7 @@ def make_loaders_serves_mnist_with_to_tensor(t: Trial):
         expect.true(isinstance(image, TensorSnap),
                     tr("the {which} data set gives {image} items, not tensors", which=_which(which), image=image),
                     hint=tr("pass transform=transforms.ToTensor() so every PIL image becomes a tensor"))
-        expected = data.load_mnist_images(root, which)[0]
+        expected = data.load_mnist_images(root, which, 0, 1)[0]
         expect.close(image.value, expected, tr("the first image of the {which} data set", which=_which(which)),
                      atol=1e-6,
                      hint=tr("ToTensor alone turns pixels 0-255 into floats in [0, 1] of shape (1, 28, 28); "
