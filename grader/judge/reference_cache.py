@@ -10,11 +10,14 @@ when the release would replay the same answer, plus what the release fixes by co
   is started with other options gets a new cache, see `jobs.Worker.start`);
 - the check (id, device, per-check seed), via `enter_check` (`recorded.bind_lesson`);
 - the request (operation, name, the encoded arguments and their buffers);
-- the ambient state a computation reads: the global random generators (Python, NumPy, torch CPU,
-  and CUDA once it is initialised), grad mode, default dtype, thread count and deterministic mode.
-  Keying on the generators' state makes a cached answer exact even for a reference function that
-  draws random numbers: the state after the call is stored and restored on a hit, so what comes
-  next sees the generators as if the reference had run.
+- the ambient state a computation reads: grad mode, default dtype, thread count, deterministic
+  mode, and the global random generators (Python, NumPy, torch CPU, and CUDA once initialised).
+  The generators are read around the first answer to a request: when the reference drew no random
+  number for it (no generator moved), the answer cannot depend on them (a draw is the only way to
+  read them, and with the same inputs the same path draws nothing again), so it is kept under the
+  request alone; when it drew, the request is keyed by the generators' state from then on, and
+  the state after the call is stored and restored on a hit, so what comes next sees the
+  generators as if the reference had run.
 
 What is cached: only `call` requests whose arguments are plain values (no `Ref` to a live object
 on the reference side, no path to a file other than the MNIST data folder) and whose reply is a
@@ -31,6 +34,10 @@ What is never cached, and always asked of the live reference:
   (files, modules) rather than compute a value;
 - arguments that name a file or folder (other than MNIST's): the file may change between jobs;
 - errors: rare, and the reference raising is worth seeing every time.
+
+Speed, not answers: a function whose first answer came faster than its key was computed (most
+calls on a few numbers) is asked live from then on (`skip_cheap`); which functions those are
+depends on the machine's speed, never what any answer is.
 """
 
 from __future__ import annotations
@@ -40,13 +47,14 @@ import hashlib
 import json
 import os
 import random
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from grader.classroom.recorded import MNIST_PLACEHOLDER, _normalize, context_of, request_key
+from grader.classroom.recorded import context_of, request_key
 from grader.handle import Handle
 
 CACHED_OPS = ("call",)
@@ -60,21 +68,23 @@ def _names_live_object(node: Any) -> bool:
     return False
 
 
-def _names_file(node: Any) -> bool:
-    """A string argument that names a file or folder (MNIST's folder is fixed for the batch)."""
+def _plain(node: Any) -> bool:
+    """No `Ref` to a live object and no string that looks like a path in an encoded tree. The
+    checks hand the reference paths only as absolute ones (`scratch_path`, the MNIST folder, which
+    is fixed for the batch but uncached all the same: it is read by requests that build loaders)."""
     if isinstance(node, str):
-        return node != MNIST_PLACEHOLDER and (os.path.isabs(node) or os.path.sep in node or os.path.exists(node))
+        return not (os.path.isabs(node) or os.path.sep in node)
     if isinstance(node, dict):
-        return any(_names_file(v) for v in node.values())
+        return "ref" not in node and all(_plain(v) for v in node.values())
     if isinstance(node, list):
-        return any(_names_file(v) for v in node)
-    return False
+        return all(_plain(v) for v in node)
+    return True
 
 
 def _random_state() -> tuple:
     """The global generators' state, as (digest, state to restore)."""
     state = (random.getstate(), np.random.get_state(), torch.get_rng_state(),
-             torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else None)
+             torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None)
     digest = hashlib.sha256()
     digest.update(repr(state[0]).encode())
     name, keys, position, has_gauss, gauss = state[1]
@@ -101,13 +111,15 @@ def _ambient() -> str:
 class CachedReference(Handle):
     """A live reference handle whose pure answers are remembered (see the module's docstring)."""
 
-    def __init__(self, inner: Handle, scope: dict):
-        self.inner = inner
+    def __init__(self, inner: Handle, scope: dict, *, skip_cheap: bool = True):
+        self.inner, self.skip_cheap = inner, skip_cheap
         self.filename = inner.filename
         self.scope = json.dumps({k: str(v) for k, v in sorted(scope.items())})
         self.context: str | None = None
-        self.answers: dict[str, tuple[dict, list[bytes], str, tuple | None]] = {}
+        self.answers: dict[str, tuple[dict, list[bytes]]] = {}   # drew no random number
+        self.drawing: dict[str, dict[str, tuple[dict, list[bytes], str, tuple]]] = {}   # by generators' state
         self.hits = self.misses = self.uncacheable = 0
+        self.cheap: set[tuple] = set()   # (op, name) answered faster than looked up: asked live
 
     # the check's context, as `recorded.bind_lesson` tells it
     def enter_check(self, check_id: str, device: str, seed: int) -> None:
@@ -121,34 +133,43 @@ class CachedReference(Handle):
         self.inner.close()
 
     def _cacheable(self, request: dict) -> bool:
-        payload = request.get("payload")
         return (self.context is not None and request.get("op") in CACHED_OPS and not request.get("keep")
-                and not _names_live_object(payload) and not _names_file(_normalize(payload)))
+                and (request.get("op"), request.get("name")) not in self.cheap and _plain(request.get("payload")))
 
     def _exchange(self, request, buffers):
         if not self._cacheable(request):
             self.uncacheable += 1
             return self.inner._exchange(request, buffers)
-        before, _ = _random_state()
-        key = hashlib.sha256("\n".join([self.scope, self.context, _ambient(), before,
+        started = time.perf_counter()
+        key = hashlib.sha256("\n".join([self.scope, self.context, _ambient(),
                                         request_key(request, buffers)]).encode()).hexdigest()
-        found = self.answers.get(key)
-        if found is not None:
+        keyed = time.perf_counter()
+        if key in self.answers:
             self.hits += 1
-            reply, reply_buffers, after, after_state = found
-            if after != before:
-                _restore_random_state(after_state)
-            return copy.deepcopy(reply), list(reply_buffers)
+            reply, reply_buffers = self.answers[key]
+            return reply, list(reply_buffers)    # (a reply is only read: decoding builds new objects)
+        before, _ = _random_state()
+        if before in self.drawing.get(key, {}):
+            self.hits += 1
+            reply, reply_buffers, _, after_state = self.drawing[key][before]
+            _restore_random_state(after_state)
+            return reply, list(reply_buffers)
         self.misses += 1
+        computed = time.perf_counter()
         reply, reply_buffers = self.inner._exchange(request, buffers)
+        if self.skip_cheap and time.perf_counter() - computed < keyed - started:   # cheaper than its key
+            self.cheap.add((request.get("op"), request.get("name")))
         if "error" not in reply and not _names_live_object(reply.get("value")):
             after, after_state = _random_state()
-            self.answers[key] = (copy.deepcopy(reply), [bytes(b) for b in reply_buffers], after,
-                                 after_state if after != before else None)
+            stored = copy.deepcopy(reply), [bytes(b) for b in reply_buffers]
+            if after == before and key not in self.drawing:
+                self.answers[key] = stored
+            else:
+                self.drawing.setdefault(key, {})[before] = (*stored, after, after_state)
         return reply, reply_buffers
 
 
 def cached_reference(inner: Handle, *, lesson: str, checks: str, seed: int, device: str | None,
-                     solutions: Path) -> CachedReference:
+                     solutions: Path, skip_cheap: bool = True) -> CachedReference:
     return CachedReference(inner, {"lesson": lesson, "checks": checks, "seed": seed, "device": device,
-                                   "solutions": solutions})
+                                   "solutions": solutions}, skip_cheap=skip_cheap)

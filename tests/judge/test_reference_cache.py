@@ -38,7 +38,8 @@ def test_cached_reference_grades_the_catalogue_exactly_as_the_live_one(lesson_id
     solution = SOLUTIONS / lesson_id / lesson.filename
     live = LocalHandle(solution)
     cached = cached_reference(LocalHandle(solution), lesson=lesson_id, checks=checks_fingerprint(),
-                              seed=DEFAULT_SEED, device=None, solutions=SOLUTIONS)
+                              seed=DEFAULT_SEED, device=None, solutions=SOLUTIONS,
+                              skip_cheap=False)   # every pure answer cached, however cheap
     bound = bind_lesson(lesson)
     for name, path in submissions(lesson_id, tmp_path):
         plain = grade_lesson(lesson, LocalHandle(path), live, devices=DEVICES)
