@@ -20,7 +20,7 @@ when the release would replay the same answer, plus what the release fixes by co
   generators as if the reference had run.
 
 What is cached: only `call` requests whose arguments are plain values (no `Ref` to a live object
-on the reference side, no path to a file other than the MNIST data folder) and whose reply is a
+on the reference side, no string that looks like a path) and whose reply is a
 plain value (no `Ref`, no error). Those are pure answers: the reference's function is a function
 of its inputs and of the ambient state above.
 
@@ -32,7 +32,8 @@ What is never cached, and always asked of the live reference:
   name it, so it must exist in the live reference;
 - `new`, `seed` and `probe` requests: they change state or read facts about the reference's side
   (files, modules) rather than compute a value;
-- arguments that name a file or folder (other than MNIST's): the file may change between jobs;
+- arguments that look like a path (absolute, or with a separator), the MNIST folder included:
+  a file may change between jobs, and requests on MNIST build loaders (live objects) anyway;
 - errors: rare, and the reference raising is worth seeing every time.
 
 Speed, not answers: a function whose first answer came faster than its key was computed (most
