@@ -1,6 +1,13 @@
 """Shared hypothesis strategies and the settings every check uses.
 
 Grading is derandomized: the same submission meets the same examples on every run.
+
+A failing check reports the first failing example, not the smallest: no shrink or explain phase.
+Shrinking a wrong answer ran the student's code (and the reference) hundreds of times more, the
+cost of a failing check grew with how wrong the code was, and a student's feedback needs a clear
+example, not a minimal one. The first failure is found by the same derandomized generate phase
+in the judge, the student's pytest and the release's replay of recorded answers, so all three
+report the same example (the replay could never shrink: its questions must be recorded).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -19,6 +26,7 @@ from grader.handle import SubmissionError
 GRADING = settings(
     max_examples=15,
     derandomize=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),   # the first failing example, unshrunk (above)
     database=None,
     deadline=None,
     print_blob=False,
@@ -91,7 +99,7 @@ def examples_seeded(seed: int | None):
 
 
 def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_examples: int | None = None) -> None:
-    """Run `body(example)` on derandomized examples (or those of `examples_seeded`); the smallest
+    """Run `body(example)` on derandomized examples (or those of `examples_seeded`); the first
     failing example's error propagates."""
     config = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
     no_answer: list[SubmissionError] = []
@@ -107,8 +115,8 @@ def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_exampl
         except SubmissionError as exc:  # not started, raised, crashed: shrinking would not help
             no_answer.append(exc)
         except Exception:
-            # once a wrong answer is being shrunk, keep running the body: skipping examples after
-            # a later SubmissionError would make the replay of the failing example pass (Flaky)
+            # once a wrong answer was seen, keep running the body: skipping examples after a later
+            # SubmissionError would make hypothesis's replay of the failing example pass (Flaky)
             wrong_seen.append(True)
             raise
 

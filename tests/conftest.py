@@ -10,7 +10,7 @@ from grader import strategies
 from grader.handle import LocalHandle
 
 PROJECT = Path(__file__).resolve().parent.parent
-PRISTINE_GRADING = strategies.GRADING   # as grading sets it up: derandomized, shrinking
+PRISTINE_GRADING = strategies.GRADING   # as grading sets it up: derandomized, no shrinking
 SOLUTIONS, EXERCISES = PROJECT / "solutions", PROJECT / "exercises"
 
 torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))

@@ -20,10 +20,12 @@ import torch
 
 import grader
 from grader.checks import load_lesson
+from grader.classroom.recorded import bind_lesson
 from grader.handle import LocalHandle, NoAnswer
 from grader.i18n import set_language, tr
 from grader.judge import checkpoints, malloc
 from grader.judge.outcome import classify, status_of_unstarted
+from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
 from grader.judge.zygote import Zygote
 from grader.notebooks.as_module import notebook_as_module
@@ -79,12 +81,17 @@ def checks_fingerprint() -> str:
 
 
 class Worker:
-    """A judge worker process's state: its warm zygote and reference handles, for one set of options."""
+    """A judge worker process's state: its warm zygote and reference handles, for one set of options.
+
+    The references remember their pure answers (`reference_cache`) for every later job of the
+    lesson; they are forgotten whenever the worker is started with other options."""
 
     def __init__(self):
         self.options: GradeOptions | None = None
         self.zygote: Zygote | None = None
-        self.references: dict[str, LocalHandle] = {}
+        self.references: dict[str, CachedReference] = {}
+        self.lessons: dict = {}
+        self.checks = ""
 
     def start(self, options: GradeOptions) -> None:
         """Once per options: (re)start the zygote and forget the references."""
@@ -101,17 +108,27 @@ class Worker:
         preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
         self.zygote = Zygote(data_root=options.submission_data_root if preload else None)
         self.options = options
-        self.references = {}
+        self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
-    def reference(self, lesson_id: str) -> LocalHandle:
+    def reference(self, lesson_id: str) -> CachedReference:
         if lesson_id not in self.references:
-            lesson = load_lesson(lesson_id)
-            self.references[lesson_id] = LocalHandle(self.options.solutions / lesson_id / lesson.filename)
+            lesson, options = load_lesson(lesson_id), self.options
+            live = LocalHandle(options.solutions / lesson_id / lesson.filename)
+            self.references[lesson_id] = cached_reference(live, lesson=lesson_id, checks=self.checks,
+                                                          seed=options.seed, device=options.device,
+                                                          solutions=options.solutions)
         return self.references[lesson_id]
+
+    def lesson(self, lesson_id: str):
+        """The lesson, bound so that each check tells the cached reference which check it is."""
+        if lesson_id not in self.lessons:
+            self.lessons[lesson_id] = bind_lesson(load_lesson(lesson_id))
+        return self.lessons[lesson_id]
 
     def release(self) -> Zygote | None:
         """Forget everything and hand over the zygote (for the caller to close)."""
-        zygote, self.zygote, self.options, self.references = self.zygote, None, None, {}
+        zygote, self.zygote, self.options = self.zygote, None, None
+        self.references, self.lessons = {}, {}
         return zygote
 
 
@@ -153,8 +170,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         except NoAnswer as exc:
             return job, _not_gradable(lesson, exc.message, status_of_unstarted(exc.limit)), [], \
                 time.perf_counter() - started
-        result = grade_lesson(lesson, handle, worker.reference(job.lesson), devices=devices_for(options.device),
-                              seed=options.seed, data_root=options.data_root,
+        result = grade_lesson(worker.lesson(job.lesson), handle, worker.reference(job.lesson),
+                              devices=devices_for(options.device), seed=options.seed, data_root=options.data_root,
                               submission_data_root=options.submission_data_root)
         result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
