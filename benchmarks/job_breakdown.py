@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from catalogue import variants  # noqa: E402
+
 from grader import codec, strategies  # noqa: E402
 from grader.checks import load_lesson  # noqa: E402
 from grader.classroom.recorded import bind_lesson  # noqa: E402

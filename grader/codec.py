@@ -14,8 +14,9 @@ value when encoding), never as Python numbers one element at a time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -71,7 +72,7 @@ class TensorSnap:
     requires_grad: bool
     is_leaf: bool
     grad_fn: str | None
-    grad: "TensorSnap | None" = None
+    grad: TensorSnap | None = None
     is_parameter: bool = False
 
     @property

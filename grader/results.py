@@ -59,7 +59,7 @@ class LessonResult:
     def max_score(self) -> float:
         return sum(group[0].max_points for group in _by_check(self.checks).values())
 
-    def todos(self) -> dict[str, "TodoSummary"]:
+    def todos(self) -> dict[str, TodoSummary]:
         out: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             out.setdefault(check.todo, []).append(check)

@@ -12,8 +12,9 @@ report the same example (the replay could never shrink: its questions must be re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch

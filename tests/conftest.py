@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checks import LESSON_IDS, load_lesson
 from grader import strategies
+from grader.checks import LESSON_IDS, load_lesson
 from grader.handle import LocalHandle
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items):
 
 def written_lessons() -> list[str]:
     """Lessons whose checks exist (all eight once the course is complete)."""
-    return [l for l in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{l}.py").exists()]
+    return [lesson for lesson in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{lesson}.py").exists()]
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,20 @@ from __future__ import annotations
 import torch
 
 from grader import data, expect
-from grader.checks.mnist_training import (CLASSES, PIXELS, AccuracySetup, check_evaluate_counts,
-                                          check_evaluate_untracked, check_losses_and_params,
-                                          check_one_loss_per_step, check_saved_state, check_trained_accuracy,
-                                          mnist_root, submission_root, train_both)
+from grader.checks.mnist_training import (
+    CLASSES,
+    PIXELS,
+    AccuracySetup,
+    check_evaluate_counts,
+    check_evaluate_untracked,
+    check_losses_and_params,
+    check_one_loss_per_step,
+    check_saved_state,
+    check_trained_accuracy,
+    mnist_root,
+    submission_root,
+    train_both,
+)
 from grader.codec import Ref, TensorSnap
 from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
@@ -140,7 +150,8 @@ def _linear_parameters(t: Trial, model: Ref, input_size: int, num_classes: int) 
 @lesson.check("build_model", points=1)
 def build_model_has_linear_parameters(t: Trial):
     """build_model(input_size, num_classes) has one weight (num_classes, input_size) and one bias."""
-    for input_size, num_classes in ((PIXELS, CLASSES), (3, 2), (int(t.rng.integers(5, 40)), int(t.rng.integers(2, 12)))):
+    drawn = (int(t.rng.integers(5, 40)), int(t.rng.integers(2, 12)))
+    for input_size, num_classes in ((PIXELS, CLASSES), (3, 2), drawn):
         model = t.sub.call("build_model", input_size, num_classes, keep=True)
         try:
             _linear_parameters(t, model, input_size, num_classes)

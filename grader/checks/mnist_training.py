@@ -305,7 +305,7 @@ def check_saved_state(t: Trial, setup: AccuracySetup, filename: str) -> None:
         raise expect.Wrong(tr("the saved file does not load with torch.load(path, weights_only=True) ({error})",
                               error=type(exc).__name__),
                            hint=tr("save model.state_dict(), not the model object: {code}",
-                                   code="torch.save(model.state_dict(), path)"))
+                                   code="torch.save(model.state_dict(), path)")) from None
     expect.true(isinstance(saved, dict), tr("the saved file holds {what}, not a state_dict",
                                             what=expect.describe(saved)),
                 hint="torch.save(model.state_dict(), path)")

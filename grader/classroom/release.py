@@ -36,6 +36,7 @@ import torch
 import torchvision
 
 from grader import __version__, data
+from grader.authoring.stubs import STUDENT_TESTS, make_stub
 from grader.checks import LESSON_IDS, load_lesson
 from grader.classroom.errors import ReleaseError
 from grader.classroom.generated import (
@@ -52,7 +53,6 @@ from grader.classroom.leaks import leaks, public_lines, shared_lines, solution_b
 from grader.classroom.packaging import package_files
 from grader.classroom.recorded import replayable_hypothesis
 from grader.classroom.recording import record_lesson, replay_lesson
-from grader.authoring.stubs import STUDENT_TESTS, make_stub
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -19,10 +19,11 @@ import tempfile
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from grader.i18n import tr
 from grader.judge.lms_export import export_entries

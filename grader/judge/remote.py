@@ -158,7 +158,7 @@ class ProcessHandle(Handle):
             message = protocol.receive(self.sock, max_header=header_budget, max_buffers=self.budget.reply_bytes)
         except protocol.TooLarge:
             self._fail("reply size")
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
         except (protocol.ProtocolError, OSError) as exc:
             self._fail(None, exc)
@@ -195,7 +195,7 @@ class ProcessHandle(Handle):
         try:
             self.sock.settimeout(self._call_timeout())
             protocol.send(self.sock, request, buffers)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self._fail("call time")
         except OSError as exc:
             self._fail(None, exc)

@@ -32,7 +32,8 @@ TEXT = {   # the few lines this cell prints itself (the table comes from grader.
         "broken": "The checks could not finish ({error}). This is not your fault; tell your instructor.",
     },
     "vi": {
-        "not_a_lesson": "check_notebook: không có bài học {lesson!r}; ô chấm điểm phải ghi đúng bài học của notebook này.",
+        "not_a_lesson": "check_notebook: không có bài học {lesson!r}; "
+                        "ô chấm điểm phải ghi đúng bài học của notebook này.",
         "no_reference": "Không thể bắt đầu chấm: {problem}",
         "broken": "Không thể chấm xong ({error}). Đây không phải lỗi của bạn; hãy báo cho giảng viên.",
     },

@@ -72,6 +72,10 @@ def _transform_names(transform) -> list[str]:
     return [type(transform).__name__]
 
 
+def _shape_and_dtype(value):
+    return (list(value.shape), str(value.dtype)) if isinstance(value, torch.Tensor) else type(value).__name__
+
+
 @probe
 def loader_facts(session, loader) -> dict:
     """What a loader is made of, and what its first batch and its data set's first item look like."""
@@ -95,8 +99,8 @@ def loader_facts(session, loader) -> dict:
                            "label_type": type(label).__name__}
     images, labels = next(iter(loader))[:2]
     facts["first_batch"] = {
-        "images": (list(images.shape), str(images.dtype)) if isinstance(images, torch.Tensor) else type(images).__name__,
-        "labels": (list(labels.shape), str(labels.dtype)) if isinstance(labels, torch.Tensor) else type(labels).__name__,
+        "images": _shape_and_dtype(images),
+        "labels": _shape_and_dtype(labels),
     }
     return facts
 

@@ -45,8 +45,8 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
                      f"{format_points(summary.score):>4} / {format_points(summary.max_score)}")
     if result.problem:
         lines.append(f" {result.problem}")
-    lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / {format_points(result.max_score)}"
-                 f"   ({percent(result.score, result.max_score):g}%)")
+    lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / "
+                 f"{format_points(result.max_score)}   ({percent(result.score, result.max_score):g}%)")
     if show_messages:
         wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages
                  and s.messages[0] != result.problem]     # a lesson-level problem is said once, above

@@ -93,7 +93,8 @@ CASES = [
     Case("huge_print", patched("def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
     Case("endless_print", patched("import time\ndef forward(x, w):\n    while True:\n"
-                                  "        print('x' * 2**16)\n        time.sleep(0.001)\n"), 2, "printed more than 1 MB"),
+                                  "        print('x' * 2**16)\n        time.sleep(0.001)\n"), 2,
+         "printed more than 1 MB"),
     Case("hides_its_output", patched("import os\nos.rename('output.log', 'quiet.log')\n"
                                      "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
@@ -106,11 +107,11 @@ CASES = [
                               "        while True:\n            f.write(b'0' * 2**20)\n"), 2, "wrote more than 64 MB"),
     # --- lying to the judge ---------------------------------------------------------------------------
     Case("patches_torch_allclose", patched(
-        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE,
-        "wrong values"),
+        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n" + WRONG_FORWARD),
+        WRONG_FORWARD_SCORE, "wrong values"),
     Case("patches_torch_testing", patched(
-        "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE,
-        "wrong values"),
+        "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n" + WRONG_FORWARD),
+        WRONG_FORWARD_SCORE, "wrong values"),
     Case("patches_numpy_testing", patched(
         "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
         "numpy.allclose = lambda *a, **k: True\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values"),
@@ -137,7 +138,8 @@ CASES = [
         "    try: pathlib.Path(p).write_text(json.dumps({'score': 10, 'tests': []}))\n"
         "    except OSError: pass\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values"),
     Case("ships_conftest_and_ini", {**patched(WRONG_FORWARD),
-         "conftest.py": "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+         "conftest.py": "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
+                        "def pytest_runtest_makereport(item, call):\n"
                         "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n",
          "exercises/lesson03/conftest.py": "raise SystemExit('hijack')\n",
          "pytest.ini": "[pytest]\naddopts = -p no:torch_course_grader\n",

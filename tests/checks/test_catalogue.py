@@ -4,9 +4,9 @@ every other correct style keeps full marks — all through the runner real gradi
 import os
 
 import pytest
-
 from catalogue import variants
 from conftest import EXERCISES, SOLUTIONS, written_lessons
+
 from grader.checks import LESSON_IDS, load_lesson
 from grader.handle import LocalHandle
 from grader.runner import DEFAULT_SEED, grade_lesson
@@ -78,6 +78,7 @@ def test_catalogue_variant(variant, reference_handles, tmp_path, request):
         summaries = result.todos()
         kept = [todo for todo in variant.loses if summaries[todo].score == summaries[todo].max_score]
         assert not kept, f"{variant.description}: {kept} kept full marks"
-        messages = [c.message for c in result.checks if c.todo in variant.loses and c.status not in ("passed", "skipped")]
+        messages = [c.message for c in result.checks
+                    if c.todo in variant.loses and c.status not in ("passed", "skipped")]
         unsaid = [text for text in variant.says if not any(text in message for message in messages)]
         assert not unsaid, f"{variant.description}: no message says {unsaid}\n{explain(result)}"

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PROJECT, SOLUTIONS
+from test_classroom import decode_runner, reporter_numbers, validate_result
+
+from grader.authoring.stubs import parse_todos
 from grader.checks import LESSON_IDS, load_lesson
 from grader.classroom.generated import workflow_text
 from grader.classroom.release import release
-from grader.authoring.stubs import parse_todos
-from test_classroom import decode_runner, reporter_numbers, validate_result
 
 LESSONS = ["lesson03", "lesson08"]       # fast ones; `grader release` with no --lessons takes all
 PYTHON = sys.executable

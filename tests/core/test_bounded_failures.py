@@ -2,9 +2,9 @@
 the examples it generates, not by how long shrinking takes, and the same submission gets the same
 message on every run."""
 
+from conftest import SOLUTIONS
 from hypothesis import Phase, settings
 
-from conftest import SOLUTIONS
 from grader import strategies
 from grader.checks import load_lesson
 from grader.handle import LocalHandle

@@ -6,10 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-
 from adversarial.build import build
 from adversarial.cases import ARCHIVE_CASES, CASES, SECRET, SECRET_NAME
 from adversarial.killer import WorkerKiller
+
 from grader.judge import intake, sandbox
 from grader.judge.batch import grade_batch
 from grader.judge.jobs import GradeOptions

@@ -8,8 +8,8 @@ import sys
 
 import nbformat
 import pytest
-
 from conftest import EXERCISES, PROJECT, SOLUTIONS
+
 from grader.judge import intake
 from grader.judge.batch import grade_batch
 from grader.judge.jobs import GradeOptions

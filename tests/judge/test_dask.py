@@ -20,6 +20,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from conftest import EXERCISES, SOLUTIONS  # noqa: E402
+
 from grader import cli  # noqa: E402
 from grader.judge import dask_executor, intake  # noqa: E402
 from grader.judge.batch import grade_batch  # noqa: E402

@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.judge.intake import (MiB, Submission, UnsafeArchive, copy_lesson_files, extract_archive,
-                                 find_submissions, student_names)
+from grader.judge.intake import (
+    MiB,
+    Submission,
+    UnsafeArchive,
+    copy_lesson_files,
+    extract_archive,
+    find_submissions,
+    student_names,
+)
 
 
 # --- building archives ----------------------------------------------------------------------------------

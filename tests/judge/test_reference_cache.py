@@ -2,9 +2,9 @@
 catalogue gets the same points and the same message with the cache as with the live reference."""
 
 import pytest
-
 from catalogue import variants
 from conftest import EXERCISES, SOLUTIONS
+
 from grader.checks import load_lesson
 from grader.classroom.recorded import bind_lesson
 from grader.handle import LocalHandle
