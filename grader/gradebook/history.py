@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader.gradebook.db import connect
 from grader.gradebook.record import load_attempts
+from grader.writers.safe_text import plain
 
 
 def history_lines(folder: Path, student: str) -> list[str]:
@@ -22,4 +23,4 @@ def history_lines(folder: Path, student: str) -> list[str]:
         when = f"submitted {a.submitted_at} ({a.submitted_from})" if a.submitted_at else "not submitted"
         lines.append(f"#{a.id:<5} {r.lesson}  {r.status:<14} {points:>14} / {r.max_score:g}  graded {a.graded_at}  "
                      f"{when}  seed {a.seed}  grader {a.grader_version}  {a.source or '–'}")
-    return lines
+    return [plain(line) for line in lines]     # a source path is the student's text

@@ -117,7 +117,7 @@ CASES = [
         "numpy.allclose = lambda *a, **k: True\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values"),
     Case("patches_gradcheck", patched(
         "torch.autograd.gradcheck = lambda *a, **k: True\ntorch.autograd.gradgradcheck = lambda *a, **k: True\n"
-        "def forward(x, w):\n    return torch.from_numpy(x.detach().cpu().numpy() * float(w))\n"), 3,
+        "def forward(x, w):\n    return torch.as_tensor(x.detach().cpu().numpy() * float(w))\n"), 3,
         "gradients cannot flow"),
     Case("patches_pytest", patched(
         "import pytest, _pytest.outcomes\npytest.fail = lambda *a, **k: None\n"

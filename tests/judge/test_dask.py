@@ -217,7 +217,10 @@ def test_a_job_whose_workers_keep_dying_is_a_judge_error_and_the_batch_finishes(
     submissions = intake.find_submissions([klass])
     out = tmp_path / "out"
     done: dict = {}
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+    # worker-saturation 1.0: a worker holds only the job it runs, so a bystander queued behind
+    # doomed on the worker that dies is not counted as a failure of its own
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.scheduler.worker-saturation": 1.0}), \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                                      silence_logs=logging.ERROR) as local, \
             distributed.Client(local, set_as_default=False) as client:

@@ -226,7 +226,7 @@ class Cgroup:
     def remove(self) -> None:
         self.kill_all()
         for folder in self.dirs:
-            for _ in range(50):   # exiting processes leave the cgroup a moment after SIGKILL
+            for _ in range(200):   # exiting processes leave the cgroup a moment after SIGKILL (up to 2 s)
                 try:
                     folder.rmdir()
                     break
