@@ -36,6 +36,7 @@ from grader.gradebook.seed import folder_seed
 from grader.gradebook.views import rewrite
 from grader.i18n import LANGUAGES, UnknownLanguage, language, set_language
 from grader.judge import intake, sandbox
+from grader.judge.archives import UnsafeArchive
 from grader.judge.batch import grade_batch
 from grader.judge.identity import IdentityError, identify
 from grader.judge.jobs import GradeOptions
@@ -101,7 +102,7 @@ def _submissions(args: argparse.Namespace, roster) -> list:
     try:
         submissions = intake.find_submissions([Path(p) for p in args.submissions], strip_prefix=args.strip_prefix)
         submissions = identify(submissions, roster)
-    except (FileNotFoundError, intake.UnsafeArchive, IdentityError) as exc:
+    except (FileNotFoundError, UnsafeArchive, IdentityError) as exc:
         raise JudgeError(str(exc)) from None
     if not submissions:
         raise JudgeError("no submissions found in " + ", ".join(args.submissions))

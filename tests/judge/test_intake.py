@@ -13,15 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.judge.intake import (
-    MiB,
-    Submission,
-    UnsafeArchive,
-    copy_lesson_files,
-    extract_archive,
-    find_submissions,
-    student_names,
-)
+from grader.judge.archives import MiB, UnsafeArchive, extract_archive
+from grader.judge.intake import Submission, copy_lesson_files, find_submissions, student_names
 
 
 # --- building archives ----------------------------------------------------------------------------------
