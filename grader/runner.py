@@ -14,7 +14,8 @@ import torch
 
 from grader.checks import load_lesson
 from grader.expect import Wrong
-from grader.handle import Handle, NotStarted, SubmissionError
+from grader.diagnosis import diagnose
+from grader.handle import Handle, NotStarted, StudentException, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
 from grader.results import CheckResult, LessonResult
@@ -97,6 +98,8 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
         return result("failed", wrong.message, started=started)
     except NotStarted as exc:
         return result("not_started", exc.message, started=started)
+    except StudentException as exc:
+        return result("failed", explained(exc, check, sub), exc.detail or "", started=started)
     except SubmissionError as exc:
         return result("failed", exc.message, exc.detail or "", started=started)
     except Exception as exc:  # the checker itself broke: not the student's fault
@@ -104,6 +107,21 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
                                   "This is not your fault; tell your instructor.", error=type(exc).__name__),
                       traceback.format_exc(), started=started)
     return result("passed", started=started)
+
+
+def explained(exc: StudentException, check: Check, sub: Handle) -> str:
+    """The crash's message with its likely cause and fix (grader/diagnosis.py), in full the first
+    time a TODO of this submission hits that cause, then only named, so a student reads it once."""
+    diagnosis = diagnose(exc.error_type, exc.error_message, exc.line)
+    if diagnosis is None:
+        return exc.message
+    seen = sub.__dict__.setdefault("_explained", {})
+    first = seen.setdefault((check.todo, diagnosis.key), check.name)
+    if first != check.name:
+        return tr("{error}: {cause}, as in {check} (its message says how to fix it).",
+                  error=exc.message.rstrip("."), cause=diagnosis.short, check=first)
+    return tr("{error}. Likely cause: {cause}. Fix: {fix}.", error=exc.message.rstrip("."), cause=diagnosis.cause,
+              fix=diagnosis.fix)
 
 
 def planned_runs(lesson: Lesson, devices: Iterable[str],

@@ -100,7 +100,11 @@ def backprop_step_trains_over_many_steps(t: Trial):
     (ref_losses, ref_w), (losses, w) = _step_both(t, x, y, 1.0, 0.01, 10)
     expect.is_instance(losses[0], float, tr("the loss returned by backprop_step"), hint="return loss.item()")
     for i, (got, expected) in enumerate(zip(losses, ref_losses), start=1):
+        # the hint follows what was seen: step 1 wrong is the loss itself; later steps, the update
         expect.close(got, expected, tr("the loss at step {step} of {steps}", step=i, steps=10),
-                     hint=tr("if step 1 is right but later steps drift, w.grad is probably not zeroed after each "
-                             "update"))
+                     hint=tr("the loss of a step is the sum of the squared errors for the w it was "
+                             "given, computed before the update") if i == 1 else
+                     tr("step 1 is right but step {step} is not: the update between steps is off; it is "
+                        "w -= learning_rate * w.grad inside torch.no_grad(), then w.grad.zero_(), since "
+                        "gradients add up across backward() calls", step=i))
     expect.close(w, ref_w, tr("w after {steps} steps", steps=10))

@@ -10,8 +10,7 @@ from grader import expect, strategies
 from grader.codec import TensorSnap
 from grader.expect import Wrong
 from grader.gradcheck import gradcheck
-from grader.handle import StudentException
-from grader.i18n import N_, tr, tr_marked
+from grader.i18n import N_, tr
 from grader.checks import one_weight_model
 from grader.lesson import Lesson, Trial
 
@@ -77,27 +76,8 @@ def _number(value, what: str) -> float:
                 tr("record w.item() and loss.item()"))
 
 
-AUTOGRAD_ERRORS = {
-    "leaf Variable that requires grad is being used in an in-place operation":
-        N_("do the update inside `with torch.no_grad():`, so autograd does not record it"),
-    "does not require grad and does not have a grad_fn":
-        N_("w must stay the same leaf tensor that requires grad: update it in place (w -= ...) inside "
-           "torch.no_grad() rather than rebinding it (w = w - ...), and build the loss from w with torch "
-           "operations (no .item() in forward or loss)"),
-    "'NoneType' object has no attribute":
-        N_("w.grad is None: backward() fills the grad of the tensor it was called through; make sure the loss "
-           "was computed from this very w"),
-}
-
-
 def _run(handle, x, y, lr, epochs, **kw):
-    try:
-        out = handle.call("gradient_descent", x, y, lr, epochs, **kw)
-    except StudentException as exc:
-        for needle, hint in AUTOGRAD_ERRORS.items():
-            if needle in exc.message:
-                raise Wrong(exc.message[:1].upper() + exc.message[1:], hint=tr_marked(hint)) from None
-        raise
+    out = handle.call("gradient_descent", x, y, lr, epochs, **kw)   # a crash is diagnosed by grader/diagnosis.py
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise Wrong(tr("{call} should return a pair {names}", call="gradient_descent", names="(w, history)"),
                     tr("a tuple of 2"), expect.describe(out), tr("end with {code}", code="`return w, history`"))
@@ -125,8 +105,9 @@ def _compare_history(got, expected, label: str):
             hint = (tr("the loss of an epoch is loss(y, forward(x, w)) with w before that epoch's update; "
                        "make sure forward and loss pass their own checks first")
                     if i == 1 else
-                    tr("epoch 1 is right but later epochs drift: is w.grad zeroed (or set to None) after each "
-                       "update? gradients add up across backward() calls"))
+                    tr("epoch 1 is right but epoch {epoch} is not, so the update between epochs is off: is it "
+                       "w -= learning_rate * w.grad inside torch.no_grad(), and is w.grad zeroed (or set to None) "
+                       "after it? gradients add up across backward() calls", epoch=i))
             raise Wrong(tr("the loss recorded for epoch {epoch} {label} is not right", epoch=i, label=label),
                         f"{e:.6g}", f"{g:.6g}", hint)
     for i, (g, e) in enumerate(zip(got_w, ref_w), start=1):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PROJECT = HERE.parent.parent
+EXPECT = "Expect:"
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class Variant:
     patch: Path
     description: str
     loses: tuple[str, ...]
+    expect: str = ""        # a mistake's message must contain this phrase (its docstring's `Expect:` line)
 
     @property
     def correct(self) -> bool:
@@ -37,10 +39,13 @@ def variants(lesson: str | None = None) -> list[Variant]:
         if lesson and patch.parent.name != lesson:
             continue
         tree = ast.parse(patch.read_text(encoding="utf-8"))
-        description = (ast.get_docstring(tree) or "").splitlines()[0] if ast.get_docstring(tree) else ""
+        docstring = ast.get_docstring(tree) or ""
+        description = docstring.splitlines()[0] if docstring else ""
+        expect = next((line.strip().removeprefix(EXPECT).strip() for line in docstring.splitlines()
+                       if line.strip().startswith(EXPECT)), "")
         loses: tuple[str, ...] = ()
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LOSES" for t in node.targets):
                 loses = tuple(ast.literal_eval(node.value))
-        out.append(Variant(patch.parent.name, patch.stem, patch, description, loses))
+        out.append(Variant(patch.parent.name, patch.stem, patch, description, loses, expect))
     return out
