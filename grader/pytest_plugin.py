@@ -15,6 +15,7 @@ import pytest
 
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
+GRADED_KEY = pytest.StashKey[dict]()             # lesson id -> which file was graded, in words
 LANGUAGE_KEY = pytest.StashKey[object]()       # the language selection to restore at the end
 NOT_STARTED = ("grader_status", "not_started")   # user property of a check whose TODO is not started
 
@@ -42,6 +43,7 @@ def _setting(config: pytest.Config, name: str):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = []
+    config.stash[GRADED_KEY] = {}
     from grader.i18n import UnknownLanguage, language, set_language
     try:
         lang = _setting(config, "grader_lang")
@@ -87,8 +89,8 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 
 class LessonFile(pytest.File):
     def collect(self):
-        from grader.handle import LocalHandle
         from grader.runner import devices_for, planned_runs, prepare_run
+        from grader.submission import choose, handle_for
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
         # solutions/) the reference's answers recorded at release (grader/recorded.py)
@@ -97,7 +99,14 @@ class LessonFile(pytest.File):
         except FileNotFoundError as exc:
             raise self.CollectError(str(exc)) from None
         lesson, reference = run.lesson, run.reference
-        submission = LocalHandle(self.path.parent / lesson.filename)
+        # the module or a notebook, whichever the student changed (the judge's rule: grader/submission.py)
+        choice = choose(self.path.parent, lesson, _setting(self.config, "grader_solutions"))
+        if choice is None:
+            from grader.i18n import tr
+            raise self.CollectError(tr("{folder} has neither {filename} nor {notebook}", folder=self.path.parent,
+                                       filename=lesson.filename, notebook=f"{lesson.id}.ipynb"))
+        self.config.stash[GRADED_KEY][lesson.id] = choice.describe()
+        submission = handle_for(choice, lesson)
         devices = devices_for(_setting(self.config, "grader_device"))
         for check, device in planned_runs(lesson, devices):
             name = f"{check.name}[{device}]" if device else check.name
@@ -162,8 +171,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for check, result in collected:
         by_lesson.setdefault(check.lesson, []).append(result)
     terminalreporter.section(tr("score"), sep="=")
+    graded = config.stash.get(GRADED_KEY, {})
     for lesson_id, results in by_lesson.items():
         lesson = load_lesson(lesson_id)
+        if lesson_id in graded:
+            terminalreporter.write_line(graded[lesson_id])
         terminalreporter.write_line(render_lesson(LessonResult(lesson_id, lesson.title, tuple(results)),
                                                   show_messages=False))
         terminalreporter.write_line("")
