@@ -16,6 +16,8 @@ import pytest
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
 GRADED_KEY = pytest.StashKey[dict]()             # lesson id -> which file was graded, in words
+PLANNED_KEY = pytest.StashKey[dict]()            # lesson id -> how many checks (per device) it has
+SETUP_KEY = pytest.StashKey[dict]()              # lesson id -> what in the student's setup stops its checks
 LANGUAGE_KEY = pytest.StashKey[object]()       # the language selection to restore at the end
 NOT_STARTED = ("grader_status", "not_started")   # user property of a check whose TODO is not started
 
@@ -44,6 +46,8 @@ def _setting(config: pytest.Config, name: str):
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = []
     config.stash[GRADED_KEY] = {}
+    config.stash[SETUP_KEY] = {}
+    config.stash[PLANNED_KEY] = {}
     from grader.i18n import UnknownLanguage, language, set_language
     try:
         lang = _setting(config, "grader_lang")
@@ -52,6 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
         language()
     except UnknownLanguage as exc:
         raise pytest.UsageError(f"{exc} (from --lang, grader_lang in pytest.ini, or $GRADER_LANG)") from None
+    from grader.environment import has_torch, wrong_python_message
+    if not has_torch():     # one line naming the Python to use, not an INTERNALERROR later
+        args = " ".join(str(a) for a in config.args) or "exercises"
+        raise pytest.UsageError(wrong_python_message(config.rootpath, args))
     config.addinivalue_line("markers", "grader_check(check_id): a graded check of the course grader")
 
 
@@ -106,12 +114,32 @@ class LessonFile(pytest.File):
             raise self.CollectError(tr("{folder} has neither {filename} nor {notebook}", folder=self.path.parent,
                                        filename=lesson.filename, notebook=f"{lesson.id}.ipynb"))
         self.config.stash[GRADED_KEY][lesson.id] = choice.describe()
+        if lesson.needs_mnist:
+            from grader.data import setup_problem
+            problem = setup_problem()
+            if problem:
+                self.config.stash[SETUP_KEY][lesson.id] = problem
         submission = handle_for(choice, lesson)
         devices = devices_for(_setting(self.config, "grader_device"))
-        for check, device in planned_runs(lesson, devices):
+        planned = planned_runs(lesson, devices)
+        self.config.stash[PLANNED_KEY][lesson.id] = len(planned)
+        for check, device in planned:
             name = f"{check.name}[{device}]" if device else check.name
             yield CheckItem.from_parent(self, name=name, check=check, device=device,
                                         submission=submission, reference=reference)
+
+
+def pytest_collection_finish(session) -> None:
+    """Setup problems (MNIST missing) once, before the checks: each of those checks then reads
+    "skipped: no data" instead of failing on its own."""
+    problems = session.config.stash.get(SETUP_KEY, {})
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not problems or reporter is None:
+        return
+    reporter.write_line("")
+    for message in dict.fromkeys(problems.values()):
+        reporter.write_line(message, yellow=True, bold=True)
+    reporter.write_line("")
 
 
 class CheckFailed(Exception):
@@ -178,6 +206,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             terminalreporter.write_line(graded[lesson_id])
         terminalreporter.write_line(render_lesson(LessonResult(lesson_id, lesson.title, tuple(results)),
                                                   show_messages=False))
+        planned = config.stash.get(PLANNED_KEY, {}).get(lesson_id, len(results))
+        if len(results) < planned:      # -k, a node id, -x: the total above is not the lesson's score
+            terminalreporter.write_line(tr("partial run: {ran} of {total} checks; run the whole lesson for its "
+                                           "score", ran=len(results), total=planned), yellow=True)
         terminalreporter.write_line("")
 
 

@@ -14,6 +14,7 @@ import torch
 
 from grader.checks import load_lesson
 from grader.expect import Wrong
+from grader.data import MissingDataset
 from grader.diagnosis import diagnose
 from grader.handle import Handle, NotStarted, StudentException, SubmissionError
 from grader.i18n import tr
@@ -98,6 +99,9 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
         return result("failed", wrong.message, started=started)
     except NotStarted as exc:
         return result("not_started", exc.message, started=started)
+    except MissingDataset:   # the student's setup, not the grader: said once before the checks (data.setup_problem)
+        return result("skipped", tr("skipped: no data (MNIST is missing; see the message before the checks)"),
+                      started=started)
     except StudentException as exc:
         return result("failed", explained(exc, check, sub), exc.detail or "", started=started)
     except SubmissionError as exc:
@@ -115,13 +119,22 @@ def explained(exc: StudentException, check: Check, sub: Handle) -> str:
     diagnosis = diagnose(exc.error_type, exc.error_message, exc.line)
     if diagnosis is None:
         return exc.message
+    # PyTorch's own explanation can run to several sentences: its first is enough beside ours
+    raised = tr("Your code raised {error}{where}", error=f"{exc.error_type}: {first_sentence(exc.error_message)}",
+                where=exc.where).rstrip(".")
     seen = sub.__dict__.setdefault("_explained", {})
     first = seen.setdefault((check.todo, diagnosis.key), check.name)
     if first != check.name:
-        return tr("{error}: {cause}, as in {check} (its message says how to fix it).",
-                  error=exc.message.rstrip("."), cause=diagnosis.short, check=first)
-    return tr("{error}. Likely cause: {cause}. Fix: {fix}.", error=exc.message.rstrip("."), cause=diagnosis.cause,
-              fix=diagnosis.fix)
+        return tr("{error}: {cause}, as in {check} (its message says how to fix it).", error=raised,
+                  cause=diagnosis.short, check=first)
+    return tr("{error}. Likely cause: {cause}. Fix: {fix}.", error=raised, cause=diagnosis.cause, fix=diagnosis.fix)
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    sentence = text.strip().split("\n", 1)[0]
+    cut = sentence.find(". ")
+    sentence = sentence[:cut + 1] if cut >= 0 else sentence
+    return sentence if len(sentence) <= limit else sentence[:limit - 3].rstrip() + "..."
 
 
 def planned_runs(lesson: Lesson, devices: Iterable[str],

@@ -63,14 +63,14 @@ def stub_fingerprints_from_solution(solution: Path, lesson_id: str) -> list[str]
             _digest([_normalized(code) for _, code in split_cells(stub) if code.strip()])]
 
 
-def stub_fingerprints(lesson: Lesson, solutions: Path | None = None) -> set[str]:
+def stub_fingerprints(lesson: Lesson, solutions: Path | None = None, recorded: Path = STUBS_FILE) -> set[str]:
     """The stub's fingerprints: from `solutions` (default: the project's) when it has the lesson,
     else as recorded at release; empty when neither is there (then every file counts as changed)."""
     solution = Path(solutions or PROJECT_SOLUTIONS) / lesson.id / lesson.filename
     if solution.is_file():
         return set(stub_fingerprints_from_solution(solution, lesson.id))
     try:
-        return set(json.loads(STUBS_FILE.read_text(encoding="utf-8")).get(lesson.id, []))
+        return set(json.loads(Path(recorded).read_text(encoding="utf-8")).get(lesson.id, []))
     except (OSError, ValueError):
         return set()
 

@@ -1,6 +1,6 @@
 """Calls `y.backward()` without the vector v, although y has several elements.
 
-Expect: backward() was called on a tensor with more than one element
+Expect: y.backward(v) (not y.sum().backward())
 """
 
 LOSES = ("vector_backward",)

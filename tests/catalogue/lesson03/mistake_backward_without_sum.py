@@ -1,6 +1,6 @@
 """Calls backward() on the element-wise squared errors, forgetting to sum them first.
 
-Expect: more than one element
+Expect: backward() was called on a tensor with more than one element
 """
 
 LOSES = ("backprop_step",)

@@ -1,4 +1,7 @@
-"""Computes the prediction through NumPy, so no gradient can flow back."""
+"""Computes the prediction through NumPy, so no gradient can flow back.
+
+Expect: gradients cannot flow back to the inputs
+"""
 
 LOSES = ("forward",)
 

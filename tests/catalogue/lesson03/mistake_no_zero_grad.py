@@ -1,4 +1,7 @@
-"""Forgets to zero w.grad after the update, so gradients pile up from step to step."""
+"""Forgets to zero w.grad after the update, so gradients pile up from step to step.
+
+Expect: then w.grad.zero_(), since gradients add up across backward() calls
+"""
 
 LOSES = ("backprop_step",)
 

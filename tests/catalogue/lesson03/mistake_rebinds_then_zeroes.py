@@ -1,6 +1,6 @@
 """Rebinds w (`w = w - lr * w.grad`) and then zeroes w.grad, which the new tensor does not have.
 
-Expect: w.grad is None
+Expect: w.grad is None: backward() fills .grad only on a leaf tensor
 """
 
 LOSES = ("backprop_step",)

@@ -1,6 +1,6 @@
 """Updates w in place without `torch.no_grad()`, so autograd refuses the in-place change of a leaf.
 
-Expect: with torch.no_grad()
+Expect: do the update inside `with torch.no_grad():`
 """
 
 LOSES = ("backprop_step",)

@@ -1,4 +1,7 @@
-"""Tutorial shortcut model(x).detach().numpy(): right numbers, but a graph is built and thrown away."""
+"""Tutorial shortcut model(x).detach().numpy(): right numbers, but a graph is built and thrown away.
+
+Expect: instead of detaching afterwards
+"""
 
 LOSES = ("predict",)
 

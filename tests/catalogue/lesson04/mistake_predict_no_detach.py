@@ -1,4 +1,7 @@
-"""Calls .numpy() on an output that requires grad, which PyTorch refuses."""
+"""Calls .numpy() on an output that requires grad, which PyTorch refuses.
+
+Expect: run the model inside `with torch.no_grad():`; its output then has no graph
+"""
 
 LOSES = ("predict",)
 

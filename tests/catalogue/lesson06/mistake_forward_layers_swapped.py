@@ -1,6 +1,6 @@
 """Applies fc2 before fc1, so the image's 784 values meet a layer built for the hidden size.
 
-Expect: sizes do not fit
+Expect: out = fc1(x), then ReLU, then fc2
 """
 
 LOSES = ("NeuralNet.forward",)

@@ -1,4 +1,7 @@
-"""Creates a new Adam optimizer for every batch, which throws away its running averages."""
+"""Creates a new Adam optimizer for every batch, which throws away its running averages.
+
+Expect: created once before the loop
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Keeps lesson 5's plain SGD instead of Adam."""
+"""Keeps lesson 5's plain SGD instead of Adam.
+
+Expect: torch.optim.Adam
+"""
 
 LOSES = ("train",)
 

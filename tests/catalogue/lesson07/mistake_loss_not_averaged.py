@@ -1,6 +1,6 @@
 """Returns the squared differences without `.mean()`, so backward() gets one value per example.
 
-Expect: more than one element
+Expect: backward() was called on a tensor with more than one element
 """
 
 LOSES = ("loss", "gradient_descent")

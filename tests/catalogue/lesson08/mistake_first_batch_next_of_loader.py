@@ -1,6 +1,6 @@
 """Calls `next(loader)` on the DataLoader itself, which is iterable but not an iterator.
 
-Expect: next(iter(loader))
+Expect: start an iteration first: next(iter(loader))
 """
 
 LOSES = ("first_batch",)

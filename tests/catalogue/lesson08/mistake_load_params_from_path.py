@@ -1,6 +1,6 @@
 """Passes the file path to `load_state_dict` instead of the state_dict read from it.
 
-Expect: load_state_dict was given
+Expect: load_state_dict was given the file's path
 """
 
 LOSES = ("load_params",)
