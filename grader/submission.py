@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import json
 import re
 import shutil
@@ -57,10 +58,12 @@ def code_fingerprint(path: Path) -> str | None:
 
 def stub_fingerprints_from_solution(solution: Path, lesson_id: str) -> list[str]:
     """The fingerprints of the module stub and of the notebooks' stub code, from the solution."""
-    from grader.lesson_notebooks import split_cells, stub_code
-    stub = stub_code(Path(solution).read_text(encoding="utf-8"), lesson_id)
+    # the stub generator is authoring code that a student's repository does not hold (it reads
+    # stubs.json instead): imported by name, so the release's import closure leaves it out
+    authoring = importlib.import_module("grader.lesson_notebooks")
+    stub = authoring.stub_code(Path(solution).read_text(encoding="utf-8"), lesson_id)
     return [_digest([_normalized(stub)]),
-            _digest([_normalized(code) for _, code in split_cells(stub) if code.strip()])]
+            _digest([_normalized(code) for _, code in authoring.split_cells(stub) if code.strip()])]
 
 
 def stub_fingerprints(lesson: Lesson, solutions: Path | None = None, recorded: Path = STUBS_FILE) -> set[str]:
@@ -166,3 +169,15 @@ def handle_for(choice: Choice, lesson: Lesson):
         module = f"raise ImportError({str(exc)!r})\n"
     target.write_text(module, encoding="utf-8")
     return LocalHandle(target, display_name=choice.name)
+
+
+def for_score_cell(folder: Path, lesson: Lesson) -> tuple[Choice | None, str]:
+    """What a notebook's score cell grades, by the same rule: the lesson module when the student
+    changed it (it wins when both changed), else the notebook's own definitions. Returns the
+    module's Choice (None: grade the notebook) and the line that says which."""
+    choice = choose(folder, lesson)
+    if choice is not None and not choice.is_notebook and choice.changed:
+        return choice, tr("Graded {file}: you changed it, and when the .py file is changed it is the file "
+                          "graded, not this notebook.", file=choice.name)
+    return None, tr("Graded this notebook's code ({file} is still the stub); save the notebook: the saved file "
+                    "is what is handed in.", file=lesson.filename)
