@@ -10,7 +10,7 @@ nbgrader lives in its own environment, benchmarks/.venv-nbgrader (created once b
 
 The nbgrader notebook of a lesson is our generated notebook with each TODO body between nbgrader's
 solution delimiters, and the score cell replaced by one autograded test cell per TODO. A test cell
-runs that TODO's checks with `grader.notebook_checks.check_notebook`, the same checks, seed and
+runs that TODO's checks with `grader.notebooks.score_cell.check_notebook`, the same checks, seed and
 points as the judge, and its last expression is the points earned, which nbgrader reads as partial
 credit: so a TODO with some of its checks failing scores what the judge gives it, not 0.
 """
@@ -193,7 +193,7 @@ c.Execute.timeout = {timeout}
 def _nbgrader_solution_markers(source: str) -> str:
     """Our `# BEGIN TODO name: hint` ... `# END TODO` markers as nbgrader's solution delimiters
     (the hint stays as a comment above, so the released notebook still shows it)."""
-    from grader.stubs import BEGIN, END
+    from grader.authoring.stubs import BEGIN, END
     out = []
     for line in source.splitlines():
         begin, end = BEGIN.match(line), END.match(line)
@@ -238,7 +238,7 @@ TEST_CELL = """\
 # The last line is the points earned (nbgrader's partial credit); stderr is kept out of the
 # output because nbgrader gives no points to a cell that wrote to it.
 import contextlib, io
-from grader.notebook_checks import check_notebook
+from grader.notebooks.score_cell import check_notebook
 with contextlib.redirect_stderr(io.StringIO()):
     _result = check_notebook({lesson!r}, globals(), todos=[{todo!r}])
 assert _result is not None, "the checks could not run"
@@ -257,8 +257,10 @@ def source_notebook(lesson_id: str):
     """The lesson's notebook in nbgrader's source format (see the module docstring)."""
     from nbformat.v4 import new_code_cell, new_markdown_cell
 
+    from grader.authoring.cells import split_cells
+    from grader.authoring.lesson_notebooks import build_notebook, load_prose
     from grader.checks import load_lesson
-    from grader.lesson_notebooks import build_notebook, is_checks_cell, load_prose, split_cells
+    from grader.notebooks.format import is_checks_cell
 
     lesson = load_lesson(lesson_id)
     solution = ROOT / "solutions" / lesson_id / lesson.filename
@@ -290,7 +292,7 @@ def student_cells(source: str) -> dict[str, str]:
     """A lesson source cut into the notebook's cells, by definition name. A definition given twice
     (a catalogue patch redefines one) keeps both, in order; other top-level code (a patch's imports)
     is in the cell before it, as split_cells places it."""
-    from grader.lesson_notebooks import split_cells
+    from grader.authoring.cells import split_cells
     out: dict[str, list[str]] = {}
     for name, code in split_cells(source):
         out.setdefault(name, []).append(code)
@@ -315,11 +317,11 @@ def student_notebook(released, source: str):
 
 def nbgrader_course(workdir: Path, lessons, students: dict[str, dict[str, str]]) -> Path:
     """An nbgrader course under `workdir`: source/, release/ (from `generate_assignment`) and
-    submitted/<student>/<lesson>/<lesson>.ipynb, whose code is `grader.demo.lesson_source(lesson,
+    submitted/<student>/<lesson>/<lesson>.ipynb, whose code is `grader.authoring.demo.lesson_source(lesson,
     variant)` for `students[student][lesson] == variant` (a lesson a student lacks is not handed in)."""
     import nbformat
 
-    from grader.demo import lesson_source
+    from grader.authoring.demo import lesson_source
 
     ensure_nbgrader_env()
     course = Path(workdir) / "course"
@@ -376,9 +378,10 @@ def nbgrader_autograde(course: Path, lessons) -> dict:
 
 def judge_scores(workdir: Path, lessons, students: dict[str, dict[str, str]]) -> dict:
     """The same submissions through our batch judge: {student: {lesson: (score, max)}}."""
-    from grader.demo import build_class
+    from grader.authoring.demo import build_class
     from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
+    from grader.judge.batch import grade_batch
+    from grader.judge.jobs import GradeOptions
     from grader.runner import DEFAULT_SEED
 
     klass = build_class(Path(workdir) / "class", students)
@@ -396,7 +399,7 @@ def sample_students(count: int, lessons) -> dict[str, dict[str, str]]:
 
 def catalogue_students(lessons) -> dict[str, dict[str, str]]:
     """One student per catalogue patch of `lessons`, handing in that lesson only."""
-    from grader.demo import catalogue_variants
+    from grader.authoring.demo import catalogue_variants
     return {f"{lesson}-{variant}": {lesson: variant} for lesson in lessons for variant in catalogue_variants(lesson)}
 
 

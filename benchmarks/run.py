@@ -82,7 +82,7 @@ def student(repeats: int) -> str:
 def mixed_class(count: int, lessons) -> dict[str, dict[str, str]]:
     """`count` students; for each lesson the i-th hands in the i-th of: the solution, the stub,
     then every catalogue patch (mistakes and alternative correct styles), round and round."""
-    from grader.demo import catalogue_variants
+    from grader.authoring.demo import catalogue_variants
     variants = {lesson: ["solution", "stub", *catalogue_variants(lesson)] for lesson in lessons}
     return {f"student{i:04d}": {lesson: variants[lesson][i % len(variants[lesson])] for lesson in lessons}
             for i in range(count)}
@@ -130,7 +130,7 @@ def dask_batch(klass: str, out: str, lessons: str) -> None:
 def measured_pytest(students: dict[str, dict[str, str]], folder: Path) -> dict:
     """One fresh `pytest exercises/lessonNN` per (student, lesson): time and peak memory of each."""
     from grader.checks import load_lesson
-    from grader.demo import lesson_source
+    from grader.authoring.demo import lesson_source
     from peers import run_measured
     times, peaks = [], []
     for student, lessons in students.items():
@@ -153,7 +153,7 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
     import torch
     torch.set_num_threads(1)
     from grader.checks import load_lesson
-    from grader.demo import lesson_source
+    from grader.authoring.demo import lesson_source
     from grader.judge import malloc
     malloc.keep_freed_memory()   # as in the judge's workers and children
     from grader.handle import LocalHandle
@@ -178,7 +178,7 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
 def batch(count: int, peer_sample: int) -> str:
     """The same mixed class through the judge (local pool, Dask), pytest and nbgrader."""
     import peers
-    from grader.demo import build_class
+    from grader.authoring.demo import build_class
     lessons = FAST_LESSONS
     students = mixed_class(count, lessons)
     sample = dict(list(students.items())[:peer_sample])
@@ -273,7 +273,7 @@ def batch(count: int, peer_sample: int) -> str:
 
 def scaling(sizes: list[int], lessons=("lesson03", "lesson07")) -> str:
     """How the judge's time grows with the number of submissions (the fast lessons)."""
-    from grader.demo import build_class
+    from grader.authoring.demo import build_class
     cores = os.cpu_count() or 1
     lines = [f"### Scaling: the judge (`--jobs {cores}`) on {' and '.join(lessons)}, mixed submissions", "",
              f"_{machine()}_", "",

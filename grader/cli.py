@@ -11,11 +11,30 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
 
-from grader import __version__
+import torch
+
+from grader import __version__, data
+from grader.authoring.demo import build_class
+from grader.authoring.exercises import drifted_stubs, write_stubs
+from grader.checks import load_lesson, parse_lessons
+from grader.classroom.command import add_arguments as add_classroom_arguments
+from grader.classroom.command import command as classroom_command
+from grader.i18n import LANGUAGES, UnknownLanguage, language, set_language
+from grader.judge import intake, sandbox
+from grader.judge.batch import grade_batch
+from grader.judge.jobs import GradeOptions
+from grader.classroom.errors import ReleaseError
+from grader.classroom.release import release
+from grader.results import percent, submission_from_dict
+from grader.runner import DEFAULT_SEED, cuda_available
+from grader.writers.console import render_submission
+from grader.writers.report import write_report
 
 
 class JudgeError(Exception):
@@ -23,7 +42,6 @@ class JudgeError(Exception):
 
 
 def _lessons(spec: str | None) -> tuple[str, ...]:
-    from grader.checks import parse_lessons
     try:
         return tuple(parse_lessons(spec))
     except ValueError as exc:
@@ -31,14 +49,12 @@ def _lessons(spec: str | None) -> tuple[str, ...]:
 
 
 def _add_lang(parser: argparse.ArgumentParser) -> None:
-    from grader.i18n import LANGUAGES
     parser.add_argument("--lang", choices=tuple(LANGUAGES), default=None,
                         help="language of student messages, score tables and feedback "
                              "(default: $GRADER_LANG, else en)")
 
 
 def _apply_language(args: argparse.Namespace) -> None:
-    from grader.i18n import UnknownLanguage, language, set_language
     try:
         if getattr(args, "lang", None):
             set_language(args.lang)
@@ -54,59 +70,66 @@ def _executor(args: argparse.Namespace) -> str:
     if executor == "local" and args.scheduler:
         raise JudgeError("--scheduler is only used with --executor dask")
     if executor == "dask":
-        import importlib.util
         if importlib.util.find_spec("distributed") is None:
             raise JudgeError("--executor dask needs dask.distributed: pip install 'torch-course-grader[dask]'")
     return executor
 
 
+def _data_root(args: argparse.Namespace, lessons: tuple[str, ...]) -> Path | None:
+    """The MNIST folder, extracted, when a lesson needs it."""
+    if not any(load_lesson(lesson).needs_mnist for lesson in lessons):
+        return None
+    try:
+        root = data.data_root(args.data)
+        data.ensure_extracted(root)
+    except data.MissingDataset as exc:
+        raise JudgeError(str(exc)) from None
+    return root
+
+
+def _submissions(paths: list[str]) -> list:
+    try:
+        submissions = intake.find_submissions([Path(p) for p in paths])
+    except (FileNotFoundError, intake.UnsafeArchive) as exc:
+        raise JudgeError(str(exc)) from None
+    if not submissions:
+        raise JudgeError("no submissions found in " + ", ".join(paths))
+    return submissions
+
+
+def _grade(submissions: list, options: GradeOptions):
+    if options.executor != "dask":
+        return grade_batch(submissions, options)
+    # optional dependency (dask.distributed): imported only when the Dask executor is asked for
+    from grader.judge.dask_executor import ExecutorError
+
+    try:
+        return grade_batch(submissions, options)
+    except ExecutorError as exc:
+        raise JudgeError(str(exc)) from None
+
+
 def grade_command(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
-    import torch
     torch.set_num_threads(1)  # before any tensor work: forked workers deadlock otherwise
-
-    from grader import data
-    from grader.checks import load_lesson
-    from grader.judge import intake
-    from grader.judge.batch import GradeOptions, grade_batch
-    from grader.runner import DEFAULT_SEED, cuda_available
 
     lessons = _lessons(args.lessons)
     executor = _executor(args)
     if args.device == "cuda" and not cuda_available():
         raise JudgeError("--device cuda was asked for, but no CUDA device is available")
-    data_root = None
-    if any(load_lesson(l).needs_mnist for l in lessons):
-        try:
-            data_root = data.data_root(args.data)
-            data.ensure_extracted(data_root)
-        except data.MissingDataset as exc:
-            raise JudgeError(str(exc)) from None
-    try:
-        submissions = intake.find_submissions([Path(p) for p in args.submissions])
-    except (FileNotFoundError, intake.UnsafeArchive) as exc:
-        raise JudgeError(str(exc)) from None
-    if not submissions:
-        raise JudgeError("no submissions found in " + ", ".join(args.submissions))
+    data_root = _data_root(args, lessons)
+    submissions = _submissions(args.submissions)
     options = GradeOptions(
         out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
         call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
         data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler)
-    from grader.judge import sandbox
     workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
+    devices = ("cuda" if args.device == "cuda"
+               else "cpu" + (", cuda" if cuda_available() and args.device != "cpu" else ""))
     print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
-          f"{workers}, seed {options.seed}, devices "
-          f"{'cpu' + (', cuda' if cuda_available() and args.device != 'cpu' else '') if args.device != 'cuda' else 'cuda'}")
+          f"{workers}, seed {options.seed}, devices {devices}")
     print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]))
-    if executor == "dask":
-        from grader.judge.dask_executor import ExecutorError
-        try:
-            report = grade_batch(submissions, options)
-        except ExecutorError as exc:
-            raise JudgeError(str(exc)) from None
-    else:
-        report = grade_batch(submissions, options)
-    from grader.results import percent
+    report = _grade(submissions, options)
     for result in sorted(report.graded, key=lambda r: r.student):
         print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
               f"({percent(result.score, result.max_score):g}%)  {result.status}")
@@ -119,7 +142,6 @@ def grade_command(args: argparse.Namespace) -> int:
 
 def demo_command(args: argparse.Namespace) -> int:
     """Build the sample class and grade it: the project's main job in one command."""
-    from grader.demo import build_class
     out = Path(args.out)
     submissions = build_class(out / "submissions")
     print(f"sample class written to {submissions}")
@@ -129,9 +151,6 @@ def demo_command(args: argparse.Namespace) -> int:
         + (["--jobs", str(args.jobs)] if args.jobs else []))
     code = grade_command(grade_args)
     if code == 0:
-        from grader.results import submission_from_dict
-        from grader.writers.console import render_submission
-        import json
         stored = json.loads((out / "graded" / args.show / "result.json").read_text(encoding="utf-8"))
         print()
         print(render_submission(submission_from_dict(stored["result"])))
@@ -139,7 +158,6 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def stubs_command(args: argparse.Namespace) -> int:
-    from grader.stubs import drifted_stubs, write_stubs
     root = Path(args.root)
     solutions, exercises = root / "solutions", root / "exercises"
     if args.check:
@@ -153,7 +171,6 @@ def stubs_command(args: argparse.Namespace) -> int:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from grader.writers.report import write_report
     try:
         path = write_report(Path(args.dir))
     except FileNotFoundError as exc:
@@ -163,7 +180,6 @@ def report_command(args: argparse.Namespace) -> int:
 
 
 def release_command(args: argparse.Namespace) -> int:
-    from grader.release import ReleaseError, release
     try:
         report = release(Path(args.out), lessons=_lessons(args.lessons) if args.lessons else None,
                          catalogue=not args.no_catalogue, git=args.git, force=args.force,
@@ -180,11 +196,6 @@ def release_command(args: argparse.Namespace) -> int:
     print(f"wrote {len(report.files)} files to {report.out} in {report.seconds:.0f} s; "
           f"release manifest sha256 {report.manifest_digest}")
     return 0
-
-
-def classroom_command(args: argparse.Namespace) -> int:
-    from grader.classroom import command
-    return command(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -241,9 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
     released.set_defaults(run=release_command)
 
-    from grader.classroom import add_arguments
     classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")
-    add_arguments(classroom)
+    add_classroom_arguments(classroom)
     _add_lang(classroom)
     classroom.set_defaults(run=classroom_command)
     return parser

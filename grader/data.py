@@ -17,7 +17,6 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from grader.i18n import tr
+from grader.writers.atomic import atomic_path
 
 PROJECT_ROOT: Path = Path(__file__).resolve().parent.parent
 
@@ -145,7 +145,7 @@ def copy_verified_files(source: Path, target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
     for name in MNIST_FILES:
         if is_verified(source / name) and not is_verified(target / name):
-            with atomic_output(target / name) as temporary:
+            with atomic_path(target / name) as temporary:
                 shutil.copyfile(source / name, temporary)  # not copy2: the shared files are read-only
 
 
@@ -208,28 +208,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class atomic_output:
-    """Yields a temporary path next to `path`; renames it onto `path` only if the block succeeds.
-
-    Parallel graders may share a data folder, so nobody must ever see a half-written file.
-    """
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-
-    def __enter__(self) -> Path:
-        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        os.close(handle)
-        self.temporary = Path(name)
-        return self.temporary
-
-    def __exit__(self, error_type, error, traceback) -> None:
-        if error_type is None:
-            os.replace(self.temporary, self.path)
-        else:
-            self.temporary.unlink(missing_ok=True)
-
-
 # ---------------------------------------------------------------- torchvision's layout
 
 def ensure_extracted(root: str | Path) -> Path:
@@ -246,7 +224,7 @@ def ensure_extracted(root: str | Path) -> Path:
     for name in MNIST_FILES:
         archive, unpacked = raw / name, raw / name.removesuffix(".gz")
         if not unpacked.is_file() or unpacked.stat().st_size != gzip_unpacked_size(archive):
-            with gzip.open(archive, "rb") as source, atomic_output(unpacked) as temporary:
+            with gzip.open(archive, "rb") as source, atomic_path(unpacked) as temporary:
                 with open(temporary, "wb") as target:
                     shutil.copyfileobj(source, target, 1 << 20)
     return root
@@ -301,7 +279,7 @@ def decoded(root: Path, split: str, part: str) -> torch.Tensor:
     tensor = tensor.reshape(-1, 1, 28, 28) if part == "images" else tensor.long()
     try:
         cache.parent.mkdir(exist_ok=True)
-        with atomic_output(cache) as temporary:
+        with atomic_path(cache) as temporary:
             torch.save({"source": source, "tensor": tensor}, temporary)
     except OSError:
         pass  # a read-only data folder just means no disk cache

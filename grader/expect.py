@@ -104,12 +104,6 @@ def true(condition: bool, what: str, hint: str | None = None) -> None:
         raise Wrong(what, hint=hint)
 
 
-def same_shape(got, expected, what: str, hint: str | None = None) -> None:
-    g, e = tuple(as_tensor(got).shape), tuple(as_tensor(expected).shape)
-    if g != e:
-        raise Wrong(tr("{what} has the wrong shape", what=what), str(e), str(g), hint)
-
-
 def close(got: Any, expected: Any, what: str, hint: str | None = None, *, rtol: float = 1e-5,
           atol: float = 1e-6, check_dtype: bool = True, check_device: bool = True) -> None:
     """Numbers, arrays or tensors equal within tolerance; type, shape, dtype and device first."""

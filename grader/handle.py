@@ -108,9 +108,6 @@ class Handle:
     def method(self, target: Ref, name: str, *args, keep: bool = False, **kwargs) -> Any:
         return self._request("method", name, args=args, kwargs=kwargs, target=target, keep=keep)
 
-    def attr(self, target: Ref, name: str, *, keep: bool = False) -> Any:
-        return self._request("getattr", name, target=target, keep=keep)
-
     def new(self, value: Any) -> Ref:
         """Place a value (a tensor, say) on the submission side, to be changed in place there."""
         return self._request("new", value=value, keep=True)
@@ -122,9 +119,6 @@ class Handle:
     def probe(self, name: str, *args, keep: bool = False, **kwargs) -> Any:
         """Run one of `grader.probes` on the submission side: it gathers facts, never verdicts."""
         return self._request("probe", name, args=args, kwargs=kwargs, keep=keep)
-
-    def has(self, name: str) -> bool:
-        return bool(self._request("has", name))
 
     def seed(self, seed: int) -> None:
         self._request("seed", value=seed)

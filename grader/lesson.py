@@ -86,11 +86,3 @@ class Trial:
 
     def randn(self, *shape, dtype=torch.float32) -> torch.Tensor:
         return torch.from_numpy(self.rng.standard_normal(shape)).to(dtype).to(self.device)
-
-    def both(self, name: str, *args, **kwargs):
-        """(reference answer, submission answer) for the same call, seeded alike."""
-        self.ref.seed(self.seed)
-        expected = self.ref.call(name, *args, **kwargs)
-        self.sub.seed(self.seed)
-        got = self.sub.call(name, *args, **kwargs)
-        return expected, got

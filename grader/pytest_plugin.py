@@ -4,14 +4,25 @@ Registered through the `pytest11` entry point. A lesson's `test_lessonNN.py` bec
 item per check (and device); failures show a short message instead of a traceback; a TODO that
 still raises the stub's NotImplementedError shows as "not started"; the session ends with a
 score table per lesson.
+
+This module is loaded in every pytest run of the Python it is installed in, projects unrelated
+to the course included: it imports only light modules at the top, and the check engine (torch,
+the lessons) where a lesson is actually collected, run or summarised.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
+
+from grader.i18n import UnknownLanguage, language, set_language, tr
+from grader.results import LessonResult
+from grader.writers.console import render_lesson
 
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
@@ -20,6 +31,7 @@ PLANNED_KEY = pytest.StashKey[dict]()            # lesson id -> how many checks 
 SETUP_KEY = pytest.StashKey[dict]()              # lesson id -> what in the student's setup stops its checks
 LANGUAGE_KEY = pytest.StashKey[object]()       # the language selection to restore at the end
 NOT_STARTED = ("grader_status", "not_started")   # user property of a check whose TODO is not started
+VENV = ".venv"                                   # where the README creates the environment
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,7 +60,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[GRADED_KEY] = {}
     config.stash[SETUP_KEY] = {}
     config.stash[PLANNED_KEY] = {}
-    from grader.i18n import UnknownLanguage, language, set_language
     try:
         lang = _setting(config, "grader_lang")
         if lang:
@@ -56,33 +67,64 @@ def pytest_configure(config: pytest.Config) -> None:
         language()
     except UnknownLanguage as exc:
         raise pytest.UsageError(f"{exc} (from --lang, grader_lang in pytest.ini, or $GRADER_LANG)") from None
-    from grader.environment import has_torch, wrong_python_message
-    if not has_torch():     # one line naming the Python to use, not an INTERNALERROR later
-        args = " ".join(str(a) for a in config.args) or "exercises"
-        raise pytest.UsageError(wrong_python_message(config.rootpath, args))
+    if _course_run(config) and not has_torch():     # one line naming the Python to use, not an INTERNALERROR
+        raise pytest.UsageError(wrong_python_message(config.rootpath, " ".join(map(str, config.args))))
     config.addinivalue_line("markers", "grader_check(check_id): a graded check of the course grader")
+
+
+def _course_run(config: pytest.Config) -> bool:
+    """Whether this run is about the course's lessons (the plugin is loaded in every pytest run)."""
+    return any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a or "exercises" in a
+               for a in map(str, config.args))
+
+
+def has_torch() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def venv_python(root: Path, windows: bool | None = None) -> Path:
+    """The virtual environment's Python under `root`, where the README creates it."""
+    windows = os.name == "nt" if windows is None else windows
+    return Path(root) / VENV / ("Scripts/python.exe" if windows else "bin/python")
+
+
+def wrong_python_message(root: Path, args: str) -> str:
+    """One line: this Python lacks torch; run pytest with the project's environment instead."""
+    python = venv_python(root)
+    if python.is_file():
+        try:
+            shown = os.path.relpath(python, Path.cwd())
+        except ValueError:      # another drive (Windows)
+            shown = str(python)
+        return tr("This Python ({python}) has no torch, so no check can run: use the project's environment, "
+                  "{command}", python=sys.executable or "python", command=f"{shown} -m pytest {args}")
+    return tr("This Python ({python}) has no torch, so no check can run, and there is no {venv} environment in "
+              "{root} yet: create it as the README says, then run {command}", python=sys.executable or "python",
+              venv=VENV, root=root, command=f"{venv_python(Path(VENV).parent).as_posix()} -m pytest {args}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if LANGUAGE_KEY in config.stash:
-        from grader.i18n import set_language
         set_language(config.stash[LANGUAGE_KEY])
 
 
 def _base_seed(config: pytest.Config) -> int:
+    # torch: only in a run that grades (see the docstring)
     from grader.runner import DEFAULT_SEED
+
     raw = _setting(config, "grader_seed")
     try:
         return int(raw) if raw is not None else DEFAULT_SEED
     except ValueError:
-        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)")
+        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)") from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
+    if not _course_run(config):
         return None
-    from grader.i18n import tr
+    # torch: only in a course run (see the docstring)
     from grader.runner import cuda_available, devices_for, grading_threads
+
     devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
     return [tr("grader: seed {seed}, devices {devices}, hypothesis derandomized, torch threads {threads}",
                seed=_base_seed(config), devices=", ".join(devices), threads=grading_threads())]
@@ -97,25 +139,25 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 
 class LessonFile(pytest.File):
     def collect(self):
+        # torch and the lesson's checks: only when a lesson is collected (see the docstring)
         from grader.runner import devices_for, planned_runs, prepare_run
-        from grader.submission import choose, handle_for
+        from grader.notebooks.submitted import choose, handle_for
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
-        # solutions/) the reference's answers recorded at release (grader/recorded.py)
+        # solutions/) the reference's answers recorded at release (grader/classroom/recorded.py)
         try:
             run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
         except FileNotFoundError as exc:
             raise self.CollectError(str(exc)) from None
         lesson, reference = run.lesson, run.reference
-        # the module or a notebook, whichever the student changed (the judge's rule: grader/submission.py)
+        # the module or a notebook, whichever the student changed (the judge's rule: grader/notebooks/submitted.py)
         choice = choose(self.path.parent, lesson, _setting(self.config, "grader_solutions"))
         if choice is None:
-            from grader.i18n import tr
             raise self.CollectError(tr("{folder} has neither {filename} nor {notebook}", folder=self.path.parent,
                                        filename=lesson.filename, notebook=f"{lesson.id}.ipynb"))
         self.config.stash[GRADED_KEY][lesson.id] = choice.describe()
         if lesson.needs_mnist:
-            from grader.data import setup_problem
+            from grader.data import setup_problem   # torch: only when a lesson is collected
             problem = setup_problem()
             if problem:
                 self.config.stash[SETUP_KEY][lesson.id] = problem
@@ -155,14 +197,15 @@ class CheckItem(pytest.Item):
         self.add_marker(pytest.mark.grader_check(check.id))
 
     def runtest(self) -> None:
+        # torch: see the docstring
         from grader.runner import run_check
+
         self.result = run_check(self.check, self.submission, self.reference, device=self.device,
                                 seed=_base_seed(self.config))
         self.config.stash[RESULTS_KEY].append((self.check, self.result))
         if self.result.status == "skipped":
             pytest.skip(self.result.message)
         if self.result.status == "not_started":
-            from grader.i18n import tr
             self.user_properties.append(NOT_STARTED)   # travels with the report (whatever the language)
             pytest.skip(tr("not started: {message}", message=self.result.message))
         if self.result.status != "passed":
@@ -181,7 +224,6 @@ class CheckItem(pytest.Item):
 
 def pytest_report_teststatus(report, config):
     if report.when == "call" and report.skipped and NOT_STARTED in report.user_properties:
-        from grader.i18n import tr
         return tr("not started"), "n", tr("NOT STARTED")
     return None
 
@@ -190,10 +232,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     collected = config.stash.get(RESULTS_KEY, [])
     if not collected:
         return
+    # torch: see the docstring
     from grader.checks import load_lesson
-    from grader.i18n import tr
-    from grader.results import LessonResult
-    from grader.writers.console import render_lesson
 
     by_lesson: dict[str, list] = {}
     for check, result in collected:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable
 import torch
 
 from grader.checks import load_lesson
+from grader.classroom.recorded import reference_for
 from grader.expect import Wrong
 from grader.data import MissingDataset
 from grader.diagnosis import diagnose
@@ -20,7 +21,6 @@ from grader.handle import Handle, NotStarted, StudentException, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
 from grader.results import CheckResult, LessonResult
-from grader.recorded import reference_for
 from grader.session import seed_everything
 
 DEFAULT_SEED = 20261127

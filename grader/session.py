@@ -148,21 +148,12 @@ class Session:
             return self.lookup(req["name"])(*req["args"], **req["kwargs"])
         if op == "method":
             return getattr(req["target"], req["name"])(*req["args"], **req["kwargs"])
-        if op == "getattr":
-            return getattr(req["target"], req["name"])
         if op == "new":
             return req["value"]
         if op == "fetch":
             return req["target"]
         if op == "probe":
             return probes.run(req["name"], self, *req["args"], **req["kwargs"])
-        if op == "has":
-            self.module()
-            try:
-                self.lookup(req["name"])
-                return True
-            except _Missing:
-                return False
         if op == "seed":
             seed_everything(int(req["value"]))
             return None

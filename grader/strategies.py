@@ -36,7 +36,7 @@ def _without_local_constants() -> None:
     examples of a student's own run and of the judge's isolated run could differ. There is no
     setting for it: the hook is replaced where it exists (older versions have no such feature).
     """
-    try:
+    try:  # a private module of hypothesis, absent from older versions
         from hypothesis.internal.conjecture import providers
     except ImportError:
         return

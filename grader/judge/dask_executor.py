@@ -13,7 +13,7 @@ What a cluster has to provide
   * workers with one thread each (`dask worker ADDR --nthreads 1 --nworkers N`): a worker
     process owns one warm zygote, and jobs in that process take turns on it.
 
-Each Dask worker process keeps its own warm zygote between tasks (`batch._worker`), forks one
+Each Dask worker process keeps its own warm zygote between tasks (`jobs.worker`), forks one
 confined child per job from it, and the isolation rules are those of the local pool: the
 student's code never runs in the worker process itself. A `WorkerPlugin` closes the zygote
 when the worker shuts down. A worker lost mid-job is replaced by the scheduler re-running the
@@ -25,13 +25,14 @@ Jobs, options and results cross processes by pickle: they are the judge's own da
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import socket
 import sys
 import threading
 from pathlib import Path
 
-from grader.judge.batch import GradeOptions, Job, checks_fingerprint, grade_job
+from grader.judge.jobs import GradeOptions, Job, checks_fingerprint, grade_job, worker
 
 try:  # dask is optional: this module imports without it, and says so when used
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -76,11 +77,7 @@ def close_worker_zygote() -> None:
     worker process dies without a teardown (killed, lost); its confined children die with it.
     A job still running when its worker closes fails, and the scheduler runs it elsewhere.
     """
-    import json
-
-    from grader.judge import batch
-    zygote = batch._worker.pop("zygote", None)
-    batch._worker.clear()
+    zygote = worker.release()
     if zygote is not None:
         try:
             zygote.control.send(json.dumps({"cmd": "stop"}).encode())
@@ -119,7 +116,7 @@ def running_job() -> Job | None:
 
 # --- the judge side ------------------------------------------------------------------------
 def _import_distributed():
-    try:
+    try:  # optional: when it is missing, say how to install it
         import distributed
     except ImportError:
         raise ExecutorError("--executor dask needs dask.distributed: "
@@ -128,7 +125,7 @@ def _import_distributed():
 
 
 def _connect(distributed, options: GradeOptions):
-    import dask
+    import dask  # present whenever distributed is (checked by _import_distributed)
     address = options.scheduler or dask.config.get("scheduler-address", None)
     if not address:
         raise ExecutorError("--executor dask needs --scheduler ADDRESS (e.g. tcp://host:8786)")

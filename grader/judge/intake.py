@@ -33,7 +33,7 @@ RATIO_FLOOR = 1 * MiB
 MAX_LISTED = 100                   # ignored entries listed per submission
 
 LESSON_DIR = re.compile(r"lesson0*(\d{1,2})", re.IGNORECASE)
-# lessonNN.ipynb, or a generated notebook in another language: lessonNN.vi.ipynb (grader/lesson_notebooks.py)
+# lessonNN.ipynb, or a generated notebook in another language: lessonNN.vi.ipynb (grader/authoring/lesson_notebooks.py)
 LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})(?:\.(?P<lang>[a-z]{2}))?\.ipynb", re.IGNORECASE)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")

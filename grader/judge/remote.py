@@ -22,6 +22,7 @@ from pathlib import Path
 from grader.handle import Handle, NoAnswer
 from grader.i18n import N_, tr, tr_marked
 from grader.judge import protocol
+from grader.judge.sandbox.limits import MEMORY_ERROR_EXIT_CODE
 from grader.judge.zygote import Zygote
 
 LIMIT_MESSAGES = {
@@ -188,7 +189,6 @@ class ProcessHandle(Handle):
         raise self.failure
 
     def _limit_from_status(self, status: dict, exc: Exception | None) -> str:
-        from grader.judge.sandbox import MEMORY_ERROR_EXIT_CODE
         if status.get("oom") or status.get("code") == MEMORY_ERROR_EXIT_CODE:
             return "memory"
         if status.get("pids_exceeded"):

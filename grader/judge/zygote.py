@@ -11,14 +11,22 @@ passed as a file descriptor (SCM_RIGHTS) with the spawn request.
 
 from __future__ import annotations
 
+import importlib
+import io
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from grader.judge import malloc
+from grader.judge.sandbox.cgroups import Cgroup, cgroups_writable
+from grader.judge.sandbox.confinement import confine, die_with_parent
+from grader.judge.sandbox.limits import Limits
 
 CONTROL_BYTES = 64 * 1024
 
@@ -86,10 +94,9 @@ def _warm_up(data_root: str | None) -> None:
     Lazy imports and one-time initialisation (autograd, optimizers — torch imports its compiler
     stack on the first step —, matplotlib's Agg backend, torchvision's models, DataLoader,
     serialization) cost a fresh process up to a second; a forked child inherits them warm.
+    Hence the imports in here: importing, before the fork, is the point.
     """
-    import importlib
-    import io
-
+    # imported here, before the fork, so that every child starts with them loaded
     import torch
 
     from grader import probes
@@ -126,11 +133,11 @@ def _warm_up(data_root: str | None) -> None:
     # import it (0.1 s a job, and a warning on stderr).
     sys.modules.setdefault("debugpy", None)
     try:
-        importlib.import_module("grader.notebook_kernel")
+        importlib.import_module("grader.notebooks.kernel")
     except ImportError:  # no nbclient or ipykernel: notebooks run cell by cell as plain Python
         pass
     if data_root:
-        from grader import data
+        from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
         data.load_mnist(data_root, "train")
 
 
@@ -142,7 +149,6 @@ def _child(job: dict, rpc_fd: int) -> None:
         workdir = Path(job["workdir"])
         os.chdir(workdir)
         os.environ.update(TMPDIR=str(workdir), HOME=str(workdir), MPLCONFIGDIR=str(workdir))
-        import tempfile
         tempfile.tempdir = None
         null = os.open(os.devnull, os.O_RDONLY)
         out = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -150,7 +156,7 @@ def _child(job: dict, rpc_fd: int) -> None:
         os.dup2(out, 1)
         os.dup2(out, 2)
         sys.path[:] = [str(workdir)] + [p for p in sys.path if p and Path(p).resolve() != Path(job["project_root"])]
-        from grader.judge.child import serve
+        from grader.judge.child import serve  # not at the top: it loads torch before malloc is set
         active = _confine(job, rpc_fd) + (["cgroup"] if job.get("cgroup") else [])
         serve(rpc, Path(job["source"]), protections=active)
     except BaseException:  # never fall back into the zygote's loop
@@ -159,19 +165,17 @@ def _child(job: dict, rpc_fd: int) -> None:
         os._exit(status)
 
 
-def _limits(job: dict):
-    from grader.judge import sandbox
+def _limits(job: dict) -> Limits:
     limits = job["limits"]
-    return sandbox.Limits(wall_s=limits["wall_s"], cpu_s=limits["cpu_s"], memory_bytes=limits["memory_bytes"],
+    return Limits(wall_s=limits["wall_s"], cpu_s=limits["cpu_s"], memory_bytes=limits["memory_bytes"],
                           file_size_bytes=limits["file_size_bytes"], max_pids=limits["max_pids"])
 
 
 def _confine(job: dict, rpc_fd: int) -> list[str]:
     """Apply the OS protections to this child; returns the names of those now active."""
-    from grader.judge import sandbox
     # The interpreter and its packages, the data: not the project (solutions/, the checks).
     readable = [Path(sys.prefix), Path(sys.base_prefix), *map(Path, job["readable"])]
-    return sandbox.confine(Path(job["workdir"]), _limits(job), readable=readable,
+    return confine(Path(job["workdir"]), _limits(job), readable=readable,
                            writable=[Path(p) for p in job["writable"]], keep_fds={rpc_fd})
 
 
@@ -179,10 +183,8 @@ class _Children:
     """The zygote's bookkeeping: one spare child forked ahead of need, cgroups, reaping."""
 
     def __init__(self, control: socket.socket):
-        from grader.judge import sandbox
-        self.sandbox = sandbox
         self.control = control
-        self.use_cgroups = sandbox._cgroups_writable()
+        self.use_cgroups = cgroups_writable()
         self.cgroups: dict[int, object] = {}
         self.dying: set[int] = set()
         self.spare: tuple[int, socket.socket, object] | None = None
@@ -197,7 +199,7 @@ class _Children:
             ours.close()
             self.control.close()
             try:
-                self.sandbox._prctl(self.sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+                die_with_parent()
                 message, fds, _, _ = socket.recv_fds(theirs, CONTROL_BYTES, 1)
                 theirs.close()
                 if not message or not fds:
@@ -208,7 +210,7 @@ class _Children:
         theirs.close()
         cgroup = None
         if self.use_cgroups:
-            cgroup = self.sandbox.Cgroup.create(f"grader-{os.getpid()}-{pid}", self.sandbox.Limits())
+            cgroup = Cgroup.create(f"grader-{os.getpid()}-{pid}", Limits())
             if cgroup is not None:
                 cgroup.add(pid)
                 self.cgroups[pid] = cgroup
@@ -272,9 +274,8 @@ def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     threads = int(argv[1])
     data_root = argv[2] if len(argv) > 2 else None
-    from grader.judge import malloc
     malloc.keep_freed_memory()
-    import torch
+    import torch  # after the malloc settings, so that torch's own allocations follow them
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     _warm_up(data_root)

@@ -109,14 +109,6 @@ def predict_classes(session, model: torch.nn.Module, images: torch.Tensor, batch
 
 
 @probe
-def tensor_facts(session, tensor) -> dict:
-    """Autograd and storage facts of an object that lives on the submission side."""
-    if not isinstance(tensor, torch.Tensor):
-        return {"is_tensor": False, "type": type(tensor).__name__}
-    return {"is_tensor": True, "data_ptr": tensor.data_ptr() if tensor.device.type == "cpu" else None}
-
-
-@probe
 def scratch_path(session, name: str) -> str:
     """A writable path on the submission side, for files a TODO saves."""
     if not hasattr(session, "scratch"):

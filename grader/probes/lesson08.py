@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn as nn
+from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, TensorDataset
 
 from grader.probes import probe
 
@@ -26,13 +27,11 @@ def l08_linear(session, weight: torch.Tensor, bias: torch.Tensor) -> nn.Linear:
 
 @probe
 def l08_tensor_dataset(session, inputs: torch.Tensor, labels: torch.Tensor):
-    from torch.utils.data import TensorDataset
     return TensorDataset(inputs, labels)
 
 
 @probe
 def l08_tensor_loader(session, inputs: torch.Tensor, labels: torch.Tensor, batch_size: int, shuffle: bool):
-    from torch.utils.data import DataLoader, TensorDataset
     return DataLoader(TensorDataset(inputs, labels), batch_size=batch_size, shuffle=shuffle)
 
 
@@ -52,7 +51,6 @@ def l08_named_transform(session, name: str):
 @probe
 def l08_loader_facts(session, loader, dataset=None) -> dict:
     """What kind of loader this is: type, batch size, sampler, and whether it reads `dataset`."""
-    from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 
     facts = {"type": type(loader).__name__, "is_loader": isinstance(loader, DataLoader)}
     if not facts["is_loader"]:
@@ -99,7 +97,7 @@ def l08_array_mutation(session, source: np.ndarray, outputs) -> dict:
 @probe
 def l08_resnet18(session, device: str = "cpu") -> nn.Module:
     """A torchvision ResNet-18 with random weights (never downloads anything)."""
-    import torchvision
+    import torchvision  # slow to import: only this probe needs it (see the module docstring)
     return torchvision.models.resnet18(weights=None).to(device)
 
 
@@ -153,7 +151,6 @@ def l08_unpickle(session, path: str):
 @probe
 def l08_loader(session, dataset, batch_size: int, shuffle: bool):
     """A plain DataLoader over a dataset that lives on the submission side."""
-    from torch.utils.data import DataLoader
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
 
 

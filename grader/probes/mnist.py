@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 
+from grader.data import load_mnist, tensor_loader
 from grader.probes import probe
 
 
@@ -16,8 +18,6 @@ from grader.probes import probe
 def mnist_train_loader(session, root: str, start: int, stop: int, batch_size: int, shuffle: bool,
                        seed: int = 0):
     """A fast in-memory loader over training images [start, stop) (the order depends only on `seed`)."""
-    from grader.data import load_mnist, tensor_loader
-
     images, labels = load_mnist(root, "train")  # fresh tensors: nobody else holds them
     if stop - start < len(images):
         images, labels = images[start:stop].clone(), labels[start:stop].clone()  # free the rest
@@ -77,8 +77,6 @@ def _transform_names(transform) -> list[str]:
 @probe
 def loader_facts(session, loader) -> dict:
     """What a loader is made of, and what its first batch and its data set's first item look like."""
-    from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
-
     facts: dict = {"type": type(loader).__name__, "is_loader": isinstance(loader, DataLoader)}
     if not facts["is_loader"]:
         return facts

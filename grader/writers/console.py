@@ -27,7 +27,8 @@ def lesson_title(title: str) -> str:
     return tr_marked(title)
 
 
-def _points(value: float) -> str:
+def format_points(value: float) -> str:
+    """Points as every writer shows them: 2, 0.5, 12.25 (no trailing zeros)."""
     return f"{value:g}"
 
 
@@ -40,10 +41,10 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
     lines = [title.center(width, "─"), f" {'TODO':<{name_width}}{status_heading:<{status_width}}{tr('points')}"]
     for todo, summary in todos.items():
         lines.append(f" {todo:<{name_width}}{status_word(summary.status):<{status_width}}"
-                     f"{_points(summary.score):>4} / {_points(summary.max_score)}")
+                     f"{format_points(summary.score):>4} / {format_points(summary.max_score)}")
     if result.problem:
         lines.append(f" {result.problem}")
-    lines.append(f" {total:<{name_width + status_width}}{_points(result.score):>4} / {_points(result.max_score)}"
+    lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / {format_points(result.max_score)}"
                  f"   ({percent(result.score, result.max_score):g}%)")
     if show_messages:
         wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages]
@@ -60,6 +61,6 @@ def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
         else result.status
     parts = [tr("Student: {student}   status: {status}", student=result.student, status=status)]
     parts += [render_lesson(lesson, width=width) for lesson in result.lessons]
-    parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=_points(result.score),
-                    max_score=_points(result.max_score), percent=percent(result.score, result.max_score)))
+    parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=format_points(result.score),
+                    max_score=format_points(result.max_score), percent=percent(result.score, result.max_score)))
     return "\n\n".join(parts)

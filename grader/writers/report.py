@@ -15,26 +15,21 @@ import csv
 import html
 import io
 import json
-import os
 import statistics
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote
 
 from grader.results import CheckResult, SubmissionResult, percent, submission_from_dict
-from grader.writers.console import STATUS_WORDS
+from grader.writers.atomic import write_atomic
+from grader.writers.console import format_points
 
 SLOWEST = 10
 
 
 def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _points(value: float) -> str:
-    return f"{value:g}"
 
 
 # --- class statistics ----------------------------------------------------------------------
@@ -108,7 +103,9 @@ def _mpl_text(text: str) -> str:
 
 def _png(fig) -> str:
     """The figure as a data URI. Figures are built without pyplot: no global state, nothing to leak."""
+    # matplotlib: slow to import, see _histograms
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
@@ -117,6 +114,7 @@ def _png(fig) -> str:
 
 
 def _histograms(graded: list[SubmissionResult], lessons: list[tuple[str, str]]) -> str:
+    # matplotlib costs a second to import: only a report pays it, not every `grader` command
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -153,7 +151,7 @@ def _band_colour(rate: float) -> str:
 
 
 def _check_bars(checks: list[CheckStats]) -> str:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # slow to import: see _histograms
 
     fig = Figure(figsize=(11, max(2.0, 0.24 * len(checks) + 0.8)), layout="constrained")
     ax = fig.add_subplot()
@@ -210,11 +208,6 @@ def _table(headers: Sequence[str], rows: list[str], *, numeric: Sequence[int] = 
 
 def _num(value: str) -> str:
     return f'<td class="num">{value}</td>'
-
-
-def _status_cell(status: str) -> str:
-    css = f"st-{status}" if status in STATUS_WORDS else "st-judge"
-    return f'<td class="{css}">{_e(STATUS_WORDS.get(status, status))}</td>'
 
 
 def _student_link(student: str, feedback_links: dict[str, str]) -> str:
@@ -347,7 +340,7 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
     rows = []
     for r in sorted(results, key=lambda r: r.student):
         by_lesson = {l.lesson: l for l in r.lessons}
-        cells = "".join(_num(f"{_points(by_lesson[l].score)} / {_points(by_lesson[l].max_score)}")
+        cells = "".join(_num(f"{format_points(by_lesson[l].score)} / {format_points(by_lesson[l].max_score)}")
                         if l in by_lesson else _num("–") for l, _ in lessons)
         feedback = (f'<a href="{_e(feedback_links[r.student])}">feedback.md</a>'
                     if r.student in feedback_links else "–")
@@ -355,7 +348,7 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
                   else f'<td class="st-judge">{_e(r.status)}</td>')
         row_class = ' class="bad"' if r.status != "graded" else ""
         rows.append(f"<tr{row_class}><td>{_e(r.student)}</td>{cells}"
-                    + _num(f"{_points(r.score)} / {_points(r.max_score)}")
+                    + _num(f"{format_points(r.score)} / {format_points(r.max_score)}")
                     + _num(f"{percent(r.score, r.max_score):g}%") + status
                     + _num(f"{r.execution_time:.1f} s") + f"<td>{feedback}</td></tr>")
     headers = ["student", *(l for l, _ in lessons), "total", "percent", "status", "time", "feedback"]
@@ -456,13 +449,5 @@ def write_report(out_dir: Path) -> Path:
         raise FileNotFoundError(f"no */result.json in {out_dir}: run `grader grade --out {out_dir}` first")
     page = report_html(results, summary, feedback_links=links, unreadable=unreadable)
     target = out_dir / "report.html"
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=".report.html.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(page)
-        os.chmod(tmp, 0o644)            # mkstemp makes it 0600; the page is meant to be shared
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, page)
     return target

@@ -1,0 +1,5 @@
+"""The one error of the release side."""
+
+
+class ReleaseError(RuntimeError):
+    """The release cannot be made (or would not be right); nothing usable was written."""

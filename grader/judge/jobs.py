@@ -1,0 +1,179 @@
+"""One job: grade one lesson of one submission in a fresh confined child.
+
+A `Job` names the files; `grade_job` runs in a judge worker process (a forked pool worker or a
+Dask worker) whose `Worker` holds the warm zygote and the reference handles for the options it
+was started with. The student's code only ever runs in a confined child of that zygote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+import grader
+from grader.checks import load_lesson
+from grader.handle import LocalHandle, NoAnswer
+from grader.i18n import set_language, tr
+from grader.judge import checkpoints, malloc
+from grader.judge.remote import Budget, ProcessHandle
+from grader.judge.zygote import Zygote
+from grader.notebooks.as_module import notebook_as_module
+from grader.notebooks.format import NotANotebook
+from grader.results import CheckResult, LessonResult
+from grader.runner import devices_for, grade_lesson, planned_runs
+
+PROJECT_ROOT = Path(grader.__file__).resolve().parent.parent
+CHECKS_DIR = Path(grader.__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    out: Path
+    lessons: tuple[str, ...]
+    jobs: int = 1
+    device: str | None = None
+    call_timeout: float = 60.0
+    lesson_timeout: float = 600.0
+    memory_mb: int = 4096
+    force: bool = False
+    seed: int = 0
+    data_root: Path | None = None
+    solutions: Path = PROJECT_ROOT / "solutions"
+    progress: bool = True
+    submission_data_root: Path | None = None   # set by grade_batch: MNIST without the test labels
+    executor: str = "local"            # "local" (a pool of forked workers) or "dask"
+    scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
+    lang: str = ""                     # language of the student-facing text ("": the active one, see grader.i18n)
+
+
+@dataclass(frozen=True)
+class Job:
+    student: str
+    lesson: str
+    source: Path | None          # the lesson module or notebook to grade, None when not submitted
+    checkpoints: tuple[Path, ...] = ()
+    refused: str = ""            # why the submission could not be taken at all
+
+
+def checks_fingerprint() -> str:
+    digest = hashlib.sha256(grader.__version__.encode())
+    for path in sorted(CHECKS_DIR.rglob("*.py")):
+        digest.update(str(path.relative_to(CHECKS_DIR)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
+    settings = [checks, options.seed, options.device, list(options.lessons)]
+    if options.lang not in ("", "en"):    # (English results from before languages existed stay valid)
+        settings.append(options.lang)
+    digest = hashlib.sha256(json.dumps(settings).encode())
+    for job in sorted(jobs, key=lambda j: j.lesson):
+        digest.update(job.lesson.encode())
+        for path in ([job.source] if job.source else []) + list(job.checkpoints):
+            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+class Worker:
+    """A judge worker process's state: its warm zygote and reference handles, for one set of options."""
+
+    def __init__(self):
+        self.options: GradeOptions | None = None
+        self.zygote: Zygote | None = None
+        self.references: dict[str, LocalHandle] = {}
+
+    def start(self, options: GradeOptions) -> None:
+        """Once per options: (re)start the zygote and forget the references."""
+        set_language(options.lang or None)    # the messages a worker writes are in the judge's language
+        if options.lang:
+            os.environ["GRADER_LANG"] = options.lang   # and those of its zygote (a fresh interpreter)
+        if self.options == options:
+            return
+        torch.set_num_threads(1)
+        malloc.keep_freed_memory()
+        if self.zygote is not None:
+            self.zygote.close()
+        # MNIST in the zygote makes every fork copy its page tables: only for lessons that train on it
+        preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
+        self.zygote = Zygote(data_root=options.submission_data_root if preload else None)
+        self.options = options
+        self.references = {}
+
+    def reference(self, lesson_id: str) -> LocalHandle:
+        if lesson_id not in self.references:
+            lesson = load_lesson(lesson_id)
+            self.references[lesson_id] = LocalHandle(self.options.solutions / lesson_id / lesson.filename)
+        return self.references[lesson_id]
+
+    def release(self) -> Zygote | None:
+        """Forget everything and hand over the zygote (for the caller to close)."""
+        zygote, self.zygote, self.options, self.references = self.zygote, None, None, {}
+        return zygote
+
+
+worker = Worker()     # this process's: each pool or Dask worker process has its own
+
+
+def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
+    """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
+    if options is not None:
+        worker.start(options)
+    started = time.perf_counter()
+    options = worker.options
+    lesson = load_lesson(job.lesson)
+    if job.source is None:
+        message = job.refused or tr("No {filename} or {notebook} was submitted for {lesson}.",
+                                    filename=lesson.filename, notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
+        return job, _not_gradable(lesson, message), [], time.perf_counter() - started
+    workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
+    handle = None
+    try:
+        target = workdir / lesson.filename
+        if job.source.suffix == ".ipynb":
+            try:
+                target.write_text(notebook_as_module(job.source), encoding="utf-8")
+            except NotANotebook as exc:
+                return job, _not_gradable(lesson, f"{exc}."), [], time.perf_counter() - started
+        else:
+            shutil.copyfile(job.source, target)
+        for checkpoint in job.checkpoints:
+            shutil.copyfile(checkpoint, workdir / checkpoint.name)
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb)
+        data_dirs = [options.submission_data_root] if options.submission_data_root else []
+        try:
+            handle = ProcessHandle(worker.zygote, target, workdir, budget, project_root=PROJECT_ROOT,
+                                   data_dirs=data_dirs, filename=job.source.name)
+        except NoAnswer as exc:
+            return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
+        result = grade_lesson(lesson, handle, worker.reference(job.lesson), devices=devices_for(options.device),
+                              seed=options.seed, data_root=options.data_root,
+                              submission_data_root=options.submission_data_root)
+        if job.checkpoints:
+            result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
+        return job, result, handle.protections, time.perf_counter() - started
+    finally:
+        if handle is not None:
+            handle.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _not_gradable(lesson, message: str) -> LessonResult:
+    checks = tuple(CheckResult(c.id, c.lesson, c.todo, c.name, d, c.points, "failed", message)
+                   for c, d in planned_runs(lesson, devices_for(worker.options.device)))
+    return LessonResult(lesson.id, lesson.title, checks, problem=message)
+
+
+def _checkpoint_notes(job: Job) -> list[str]:
+    lesson4 = worker.reference("lesson04").call("training_data") if any(
+        c.name == "linear_model.ckpt" for c in job.checkpoints) else None
+    return [checkpoints.evaluate(c, data_root=worker.options.data_root, lesson4_data=lesson4)
+            for c in job.checkpoints if c.name in checkpoints.LESSON_OF]
