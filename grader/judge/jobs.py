@@ -159,6 +159,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
                               submission_data_root=options.submission_data_root)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
+        # which file was graded, as pytest, the score cell and `grader classroom` say it (one rule)
+        result = dataclasses.replace(result, notes=(tr("Graded {file}.", file=job.source.name), *result.notes))
         return job, result, handle.protections, time.perf_counter() - started
     finally:
         if handle is not None:
