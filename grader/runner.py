@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import weakref
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,10 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     return result("passed", started=started)
 
 
+# per submission handle (one grading run of one lesson): (TODO, cause) -> the check that explained it
+_EXPLAINED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def explained(exc: StudentException, check: Check, sub: Handle) -> str:
     """The crash's message with its likely cause and fix (grader/diagnosis.py), in full the first
     time a TODO of this submission hits that cause, then only named, so a student reads it once."""
@@ -122,8 +127,7 @@ def explained(exc: StudentException, check: Check, sub: Handle) -> str:
     # PyTorch's own explanation can run to several sentences: its first is enough beside ours
     raised = tr("Your code raised {error}{where}", error=f"{exc.error_type}: {first_sentence(exc.error_message)}",
                 where=exc.where).rstrip(".")
-    seen = sub.__dict__.setdefault("_explained", {})
-    first = seen.setdefault((check.todo, diagnosis.key), check.name)
+    first = _EXPLAINED.setdefault(sub, {}).setdefault((check.todo, diagnosis.key), check.name)
     if first != check.name:
         return tr("{error}: {cause}, as in {check} (its message says how to fix it).", error=raised,
                   cause=diagnosis.short, check=first)
