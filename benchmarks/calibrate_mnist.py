@@ -9,11 +9,13 @@ Also reports, at the check's own seed, what each catalogued mistake of the `trai
 
     .venv/bin/python benchmarks/calibrate_mnist.py                 # both lessons, 10 seeds
     .venv/bin/python benchmarks/calibrate_mnist.py --lessons 5 --seeds 5
+    .venv/bin/python benchmarks/calibrate_mnist.py --lessons 6 --cost    # seconds: the check vs a full epoch
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -28,6 +30,7 @@ sys.path[:0] = [str(PROJECT), str(PROJECT / "tests")]
 
 from grader import data  # noqa: E402
 from grader.checks import load_lesson  # noqa: E402
+from grader.checks.mnist_training import trained_accuracy  # noqa: E402
 from grader.handle import LocalHandle  # noqa: E402
 from grader.runner import DEFAULT_SEED, check_seed  # noqa: E402
 
@@ -39,8 +42,6 @@ SETUPS = {
 
 
 def calibrate(lesson_id: str, seeds: list[int], device: str, mistakes: bool) -> None:
-    from grader.checks.lesson05 import trained_accuracy
-
     lesson = load_lesson(lesson_id)
     module = sys.modules[f"grader.checks.{lesson_id}"]
     check_name, setup_name, threshold_name = SETUPS[lesson_id]
@@ -87,17 +88,41 @@ def calibrate(lesson_id: str, seeds: list[int], device: str, mistakes: bool) -> 
             print(f"| {variant.name}: {variant.description} | {text} |", flush=True)
 
 
+def cost(lesson_id: str, device: str, seeds=(1, 2, 3)) -> None:
+    """Seconds to train the reference as the accuracy check does, and over a full epoch, after a warm-up."""
+    lesson = load_lesson(lesson_id)
+    setup = getattr(sys.modules[f"grader.checks.{lesson_id}"], SETUPS[lesson_id][1])
+    root = data.data_root()
+    images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
+    reference = LocalHandle(PROJECT / "solutions" / lesson_id / lesson.filename)
+    trained_accuracy(reference, root, setup, device, 0, images, labels)   # MNIST loaded, torch warm
+    print(f"\n| {lesson_id}: what is trained | seconds per run (seeds {', '.join(map(str, seeds))}) |\n|---|---:|")
+    for label, trained in ((f"the check: {setup.train_images:,} images, {setup.num_epochs} epoch(s)", setup),
+                           ("a full epoch: 60,000 images", dataclasses.replace(setup, train_images=60_000,
+                                                                               num_epochs=1))):
+        seconds = []
+        for seed in seeds:
+            started = time.perf_counter()
+            trained_accuracy(reference, root, trained, device, seed, images, labels)
+            seconds.append(time.perf_counter() - started)
+        print(f"| {label} | {', '.join(f'{s:.2f}' for s in seconds)} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lessons", default="5,6")
     parser.add_argument("--seeds", type=int, default=10, help="how many seeds (0..n-1) besides the check's own")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-mistakes", action="store_true", help="skip the catalogued mistakes")
+    parser.add_argument("--cost", action="store_true", help="only time the check's training against a full epoch")
     args = parser.parse_args()
     torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
     for part in args.lessons.split(","):
-        calibrate(f"lesson{int(part.strip().removeprefix('lesson')):02d}", list(range(args.seeds)),
-                  args.device, not args.no_mistakes)
+        lesson_id = f"lesson{int(part.strip().removeprefix('lesson')):02d}"
+        if args.cost:
+            cost(lesson_id, args.device)
+        else:
+            calibrate(lesson_id, list(range(args.seeds)), args.device, not args.no_mistakes)
 
 
 if __name__ == "__main__":

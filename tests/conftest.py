@@ -16,6 +16,20 @@ SOLUTIONS, EXERCISES = PROJECT / "solutions", PROJECT / "exercises"
 torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
 
 
+# End-to-end modules: a real judge batch, a release, GitHub Classroom's path, a Dask cluster, the
+# catalogue's MNIST training, notebooks through a kernel. With every test that runs a student's
+# pytest in a fresh process (the `pytester` fixture), they are `slow`: `pytest -m "not slow"` is
+# the fast lane.
+SLOW_MODULES = {"test_batch.py", "test_dask.py", "test_adversarial.py", "test_release.py", "test_classroom.py",
+                "test_catalogue.py", "test_notebooks.py"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in SLOW_MODULES or "pytester" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def written_lessons() -> list[str]:
     """Lessons whose checks exist (all eight once the course is complete)."""
     return [l for l in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{l}.py").exists()]

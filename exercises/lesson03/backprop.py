@@ -21,10 +21,13 @@ def squared_error(y_pred: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def backprop_step(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor, learning_rate: float) -> float:
-    """One step: loss, backward, update `w` in place under no_grad, zero `w.grad`.
+    """One training step on one sample, as in the course: loss, backward, update `w`, zero `w.grad`.
 
-    Returns the loss (before the update) as a Python float. `w` must stay a leaf tensor that
-    requires grad, so that the next step can use it again.
+    `x`, `y` and `w` are 0-d tensors (`x = torch.tensor(1.0)`, `w = torch.tensor(0.1,
+    requires_grad=True)`), so the loss `(x * w - y) ** 2` is a single number and `loss.backward()`
+    needs no reduction. Update `w` in place (`w -= learning_rate * w.grad`) under
+    `torch.no_grad()`, then zero `w.grad`. Returns the loss (before the update) as a Python float.
+    `w` must stay a leaf tensor that requires grad, so that the next step can use it again.
     """
     # TODO backprop_step: forward, loss, backward, then update w without tracking and zero its grad
     raise NotImplementedError("TODO backprop_step")

@@ -48,10 +48,12 @@ def train(model: nn.Module, x_train, y_train, num_epochs: int, learning_rate: fl
 def predict(model: nn.Module, x) -> np.ndarray:
     """The model's predictions for the NumPy array `x`, as a NumPy array.
 
-    Run the model inside `torch.no_grad()`: a prediction needs no gradients, so no
-    autograd graph should be built (and a tensor without a graph converts with `.numpy()`).
+    What comes back holds numbers only, no autograd graph, and the model stays trainable. As
+    in the course: `model(torch.from_numpy(x)).detach().numpy()` (`.numpy()` refuses a tensor
+    that requires grad, `.detach()` cuts it from the graph). Running the model inside
+    `torch.no_grad()` instead gives the same array without building a graph at all.
     """
-    # TODO predict: run the model under torch.no_grad() and return .numpy()
+    # TODO predict: run the model on torch.from_numpy(x), detach the output and return .numpy()
     raise NotImplementedError("TODO predict")
 
 

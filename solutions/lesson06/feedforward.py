@@ -56,15 +56,17 @@ class NeuralNet(nn.Module):
 
 
 def train(model: nn.Module, loader, num_epochs: int, learning_rate: float, device="cpu") -> list[float]:
-    """Train `model` (already on `device`) with cross-entropy and Adam; returns every step's loss.
+    """Train `model` (already on `device`) with cross-entropy and SGD; returns every step's loss.
 
-    As in lesson 5, but with `torch.optim.Adam`, which adapts the step size of each parameter.
-    Flatten each batch of images to (batch, 784), move images AND labels to `device`, then
-    forward, loss, zero_grad, backward, step. Returns one Python float per step, in order.
+    As in lesson 5: `nn.CrossEntropyLoss()` and `torch.optim.SGD(model.parameters(),
+    lr=learning_rate)` (plain SGD, no momentum). Flatten each batch of images to (batch, 784),
+    move images AND labels to `device`, then forward, loss, zero_grad, backward, step. Returns
+    one Python float per step, in order. The checks compare every loss and the final weights
+    with this recipe's.
     """
-    # BEGIN TODO train: CrossEntropyLoss + torch.optim.Adam; per batch reshape, .to(device), forward, zero_grad, backward, step
+    # BEGIN TODO train: CrossEntropyLoss + torch.optim.SGD(lr=learning_rate); per batch reshape, .to(device), forward, zero_grad, backward, step
     criterion = nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
     losses = []
     for epoch in range(num_epochs):
         for images, labels in loader:

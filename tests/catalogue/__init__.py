@@ -18,7 +18,8 @@ class Variant:
     patch: Path
     description: str
     loses: tuple[str, ...]
-    expect: str = ""        # a mistake's message must contain this phrase (its docstring's `Expect:` line)
+    says: tuple[str, ...] = ()   # phrases some message of the lost TODOs must contain (SAYS = (...))
+    expect: str = ""             # the phrase the first message of a lost TODO must contain (`Expect:` line)
 
     @property
     def correct(self) -> bool:
@@ -43,9 +44,12 @@ def variants(lesson: str | None = None) -> list[Variant]:
         description = docstring.splitlines()[0] if docstring else ""
         expect = next((line.strip().removeprefix(EXPECT).strip() for line in docstring.splitlines()
                        if line.strip().startswith(EXPECT)), "")
-        loses: tuple[str, ...] = ()
+        declared: dict[str, tuple[str, ...]] = {}
         for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "LOSES" for t in node.targets):
-                loses = tuple(ast.literal_eval(node.value))
-        out.append(Variant(patch.parent.name, patch.stem, patch, description, loses, expect))
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if getattr(target, "id", None) in ("LOSES", "SAYS"):
+                        declared[target.id] = tuple(ast.literal_eval(node.value))
+        out.append(Variant(patch.parent.name, patch.stem, patch, description, declared.get("LOSES", ()),
+                           declared.get("SAYS", ()), expect))
     return out

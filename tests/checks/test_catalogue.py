@@ -84,3 +84,6 @@ def test_catalogue_variant(variant, reference_handles, tmp_path, request):
         assert not kept, f"{variant.description}: {kept} kept full marks"
         assert named_in_first_message(result, variant), \
             f"{variant.description}: no TODO's first message says {variant.expect!r}:\n{explain(result)}"
+        messages = [c.message for c in result.checks if c.todo in variant.loses and c.status not in ("passed", "skipped")]
+        unsaid = [text for text in variant.says if not any(text in message for message in messages)]
+        assert not unsaid, f"{variant.description}: no message says {unsaid}\n{explain(result)}"

@@ -218,6 +218,7 @@ def test_pytest_ini_language_and_unknown_language(pytester, lesson03):
 
 # --- batch: feedback.md, results.json and the command line ----------------------------------------
 
+@pytest.mark.slow   # a real judge batch
 def test_grader_grade_lang_vi_writes_vietnamese_feedback(tmp_path):
     folder = tmp_path / "class"
     for name, source in (("grace", (SOLUTIONS / "lesson03" / "backprop.py").read_text().replace(*MISTAKE)),

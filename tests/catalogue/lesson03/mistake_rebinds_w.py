@@ -4,10 +4,11 @@ Expect: `w = w - ...` only rebinds a local name
 """
 
 LOSES = ("backprop_step",)
+SAYS = ("w did not change",)
 
 
 def backprop_step(x, y, w, learning_rate):
-    loss = squared_error(forward(x, w), y).sum()
+    loss = pow(x * w - y, 2)
     loss.backward()
     with torch.no_grad():
         w = w - learning_rate * w.grad

@@ -19,7 +19,7 @@ class NeuralNet(nn.Module):
 def train(model, loader, num_epochs, learning_rate, device="cpu"):
     model = model.to(device)
     criterion = nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
     losses = []
     for epoch in range(num_epochs):
         for i, (images, labels) in enumerate(loader):

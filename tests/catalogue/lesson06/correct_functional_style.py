@@ -18,7 +18,7 @@ class NeuralNet(nn.Module):
 
 
 def train(model, loader, num_epochs, learning_rate, device="cpu"):
-    optimizer = torch.optim.Adam(params=model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.SGD(params=model.parameters(), lr=learning_rate)
     losses = []
     for _ in range(num_epochs):
         for x, y in loader:

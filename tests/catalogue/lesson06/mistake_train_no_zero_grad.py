@@ -8,7 +8,7 @@ LOSES = ("train",)
 
 def train(model, loader, num_epochs, learning_rate, device="cpu"):
     criterion = nn.CrossEntropyLoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
     losses = []
     for epoch in range(num_epochs):
         for images, labels in loader:

@@ -1,0 +1,13 @@
+"""Adds the gradient instead of subtracting it: w climbs the loss."""
+
+LOSES = ("backprop_step",)
+SAYS = ("gradient ascent",)
+
+
+def backprop_step(x, y, w, learning_rate):
+    loss = pow(x * w - y, 2)
+    loss.backward()
+    with torch.no_grad():
+        w += learning_rate * w.grad
+    w.grad.zero_()
+    return loss.item()
