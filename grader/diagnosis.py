@@ -154,6 +154,12 @@ CAUSES: tuple[Cause, ...] = (
           N_("load_state_dict was given the file's path, not the state_dict read from it"),
           N_("read the file first: model.load_state_dict(torch.load(path))"),
           line=r"load_state_dict"),
+    Cause("from_numpy_not_array", N_("torch.from_numpy given something that is not an array"),
+          ("TypeError",), r"expected np\.ndarray \(got",
+          N_("torch.from_numpy was given a NumPy scalar or another non-array (NumPy turns a 0-d result into a "
+             "scalar), on a detour through NumPy that also cuts the autograd graph"),
+          N_("compute with torch operations on the tensors themselves (e.g. x * w); to make a tensor from a "
+             "number, torch.as_tensor(value)")),
     Cause("view_not_contiguous", N_(".view() on a tensor that needs .reshape()"),
           ("RuntimeError",), r"view size is not compatible with input tensor",
           N_(".view() cannot reshape this tensor without copying it (it was transposed or sliced)"),

@@ -65,6 +65,7 @@ CRASHES = {   # row key -> real code that crashes that way (as a student would w
     "double_vs_float": lambda: nn.Linear(3, 2)(torch.ones(4, 3, dtype=torch.float64)),
     "integer_input": lambda: nn.Linear(3, 2)(torch.ones(4, 3, dtype=torch.long)),
     "tensor_class_called": lambda: torch.Tensor(3.0),
+    "from_numpy_not_array": lambda: torch.from_numpy(torch.tensor(2.0).numpy() * 3.0),
     "numpy_given_to_torch": lambda: nn.Linear(1, 1)(np.ones((3, 1), dtype=np.float32)),
     "reshape_invalid": lambda: torch.ones(3, 4).reshape(5, -1),
     "not_an_iterator": lambda: next(DataLoader([1, 2])),

@@ -1,6 +1,6 @@
 """Computes the prediction through NumPy, so no gradient can flow back.
 
-Expect: gradients cannot flow back to the inputs
+Expect: a detour through NumPy that also cuts the autograd graph
 """
 
 LOSES = ("forward",)

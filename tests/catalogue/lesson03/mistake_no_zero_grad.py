@@ -1,6 +1,6 @@
 """Forgets to zero w.grad after the update, so gradients pile up from step to step.
 
-Expect: then w.grad.zero_(), since gradients add up across backward() calls
+Expect: call w.grad.zero_() after the update
 """
 
 LOSES = ("backprop_step",)

@@ -1,6 +1,6 @@
 """Calls .numpy() on an output that requires grad, which PyTorch refuses.
 
-Expect: run the model inside `with torch.no_grad():`; its output then has no graph
+Expect: detach the output before .numpy()
 """
 
 LOSES = ("predict",)
