@@ -140,8 +140,8 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 class LessonFile(pytest.File):
     def collect(self):
         # torch and the lesson's checks: only when a lesson is collected (see the docstring)
-        from grader.runner import devices_for, planned_runs, prepare_run
         from grader.notebooks.submitted import choose, handle_for
+        from grader.runner import devices_for, planned_runs, prepare_run
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
         # solutions/) the reference's answers recorded at release (grader/classroom/recorded.py)
@@ -157,7 +157,7 @@ class LessonFile(pytest.File):
                                        filename=lesson.filename, notebook=f"{lesson.id}.ipynb"))
         self.config.stash[GRADED_KEY][lesson.id] = choice.describe()
         if lesson.needs_mnist:
-            from grader.data import setup_problem   # torch: only when a lesson is collected
+            from grader.data import setup_problem  # torch: only when a lesson is collected
             problem = setup_problem()
             if problem:
                 self.config.stash[SETUP_KEY][lesson.id] = problem

@@ -23,7 +23,8 @@ _SEAL_LINE = re.compile(r'^MANIFEST_DIGEST\s*=\s*"([0-9a-f]*)"\s*$', re.MULTILIN
 
 
 def seal_module_text(digest: str) -> str:
-    return (f'"""The digest of this release\'s grader/answers/MANIFEST.json (grader/classroom/seal.py). Do not edit."""\n\n'
+    return (f'"""The digest of this release\'s grader/answers/MANIFEST.json (grader/classroom/seal.py). '
+            f'Do not edit."""\n\n'
             f'MANIFEST_DIGEST = "{digest}"\n')
 
 

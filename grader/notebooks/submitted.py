@@ -190,7 +190,8 @@ def is_untouched_stub(path: Path, solution: Path) -> bool:
     """Whether the lesson file or notebook at `path` still holds exactly the generated stub's code
     (whitespace at line ends, outputs and prose aside). Files that cannot be read count as changed."""
     fingerprint = code_fingerprint(path)
-    return fingerprint is not None and fingerprint in stub_fingerprints_from_solution(solution, Path(solution).parent.name)
+    stubs = stub_fingerprints_from_solution(solution, Path(solution).parent.name)
+    return fingerprint is not None and fingerprint in stubs
 
 
 def submitted_source(candidates: list[Path], solution: Path) -> Path | None:

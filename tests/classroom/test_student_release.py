@@ -12,15 +12,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from conftest import SOLUTIONS
+from test_classroom import validate_result
+
 from grader import data
 from grader.authoring.lesson_notebooks import lesson_notebook
 from grader.classroom import seal
 from grader.classroom.release import release
-from test_classroom import validate_result
 
-pytestmark = pytest.mark.slow
 PYTHON = sys.executable
 REBINDS_THEN_ZEROES = '''
 

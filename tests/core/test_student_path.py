@@ -9,15 +9,20 @@ import sys
 
 import nbformat
 import pytest
-
 from catalogue import variants
 from conftest import EXERCISES, PROJECT, SOLUTIONS, run_student_pytest
+
+from grader.authoring.lesson_notebooks import lesson_notebook
 from grader.checks import load_lesson
 from grader.handle import LocalHandle
-from grader.authoring.lesson_notebooks import lesson_notebook
+from grader.notebooks.submitted import (
+    choose,
+    code_fingerprint,
+    handle_for,
+    released_stub_fingerprints,
+    stub_fingerprints,
+)
 from grader.runner import grade_lesson
-from grader.notebooks.submitted import (choose, code_fingerprint, handle_for, released_stub_fingerprints,
-                                       stub_fingerprints)
 
 pytest_plugins = ["pytester"]
 
@@ -128,6 +133,7 @@ def test_a_partial_run_says_so_under_its_total(pytester, lesson03):
     assert "partial run" not in run_student_pytest(pytester, lesson03).stdout.str()
 
 
+@pytest.mark.slow
 def test_pytest_in_a_python_without_torch_names_the_python_to_use(pytester, lesson03):
     """The plugin reachable (an earlier install) but no torch: one line, not an INTERNALERROR."""
     python3 = shutil.which("python3")
@@ -148,6 +154,7 @@ def test_pytest_in_a_python_without_torch_names_the_python_to_use(pytester, less
     assert ".venv/bin/python -m pytest lesson03" in line
 
 
+@pytest.mark.slow
 def test_missing_mnist_is_one_setup_message_and_every_mnist_check_is_skipped(tmp_path, monkeypatch,
                                                                              reference_handles):
     from grader import data
