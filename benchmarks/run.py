@@ -90,7 +90,7 @@ def mixed_class(count: int, lessons) -> dict[str, dict[str, str]]:
 
 def grade_command(klass: Path, out: Path, lessons, *extra: str) -> list[str]:
     return [PYTHON, "-m", "grader", "grade", str(klass), "--out", str(out), "--quiet", "--force",
-            "--lessons", ",".join(l[-2:].lstrip("0") for l in lessons), *extra]
+            "--lessons", ",".join(lesson[-2:].lstrip("0") for lesson in lessons), *extra]
 
 
 def measured_judge(klass: Path, out: Path, lessons, *extra: str) -> dict:
@@ -107,9 +107,11 @@ def measured_judge(klass: Path, out: Path, lessons, *extra: str) -> dict:
 def scores(out: Path) -> dict[str, dict[str, float]]:
     """{student: {lesson: points}} from the gradebook the judge wrote."""
     import csv
-    with open(out / "gradebook.csv", newline="") as f:
+    with open(out / "gradebook.csv", encoding="utf-8-sig", newline="") as f:   # the gradebook has a BOM
         rows = list(csv.DictReader(f))
-    return {row["student"]: {k: float(v) for k, v in row.items() if k.startswith("lesson") and v not in ("", None)}
+    # the points columns are named lessonNN; "lessonNN status" and the like are not points
+    return {row["student"]: {k: float(v) for k, v in row.items()
+                             if k.startswith("lesson") and k[6:].isdigit() and v not in ("", None)}
             for row in rows}
 
 
@@ -129,9 +131,10 @@ def dask_batch(klass: str, out: str, lessons: str) -> None:
 
 def measured_pytest(students: dict[str, dict[str, str]], folder: Path) -> dict:
     """One fresh `pytest exercises/lessonNN` per (student, lesson): time and peak memory of each."""
-    from grader.checks import load_lesson
-    from grader.authoring.demo import lesson_source
     from peers import run_measured
+
+    from grader.authoring.demo import lesson_source
+    from grader.checks import load_lesson
     times, peaks = [], []
     for student, lessons in students.items():
         for lesson, variant in lessons.items():
@@ -152,8 +155,8 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
     the lesson's own compute, which the judge's per-job time is compared with."""
     import torch
     torch.set_num_threads(1)
-    from grader.checks import load_lesson
     from grader.authoring.demo import lesson_source
+    from grader.checks import load_lesson
     from grader.judge import malloc
     malloc.keep_freed_memory()   # as in the judge's workers and children
     from grader.handle import LocalHandle
@@ -178,6 +181,7 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
 def batch(count: int, peer_sample: int) -> str:
     """The same mixed class through the judge (local pool, Dask), pytest and nbgrader."""
     import peers
+
     from grader.authoring.demo import build_class
     lessons = FAST_LESSONS
     students = mixed_class(count, lessons)
@@ -197,7 +201,8 @@ def batch(count: int, peer_sample: int) -> str:
         if code != 0:
             raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
         rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
-                        "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())["timings"]["mean_job_s"]}
+                        "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())
+                        ["timings"]["mean_job_s"]}
         same_gradebooks = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
         print(f"dask: {seconds:.1f} s", flush=True)
         compute = in_process_compute(students, tmp / "in-process")
@@ -205,6 +210,7 @@ def batch(count: int, peer_sample: int) -> str:
                               for lesson, variant in lessons_.items())
         own_by_lesson = {lesson: statistics.mean(compute[lesson, lessons_[lesson]] for lessons_ in students.values())
                          for lesson in lessons}
+        single_by_lesson = single["summary"]["timings"]["mean_job_s_by_lesson"]
 
         notebooks = build_class(tmp / "class-notebooks", sample, notebooks=True)
         rows["judge-notebooks"] = measured_judge(notebooks, tmp / "out-notebooks", lessons, "--jobs", str(cores))
@@ -216,10 +222,12 @@ def batch(count: int, peer_sample: int) -> str:
         nbgrader = rows["nbgrader"] = peers.nbgrader_autograde(course, lessons)
         print(f"nbgrader: {nbgrader['seconds']:.1f} s", flush=True)
         judged = scores(tmp / "out-local")
-        agree = sum(abs(judged[s][l] - nbgrader["scores"][s][l][0]) < 1e-6 for s in sample for l in lessons
-                    if s in nbgrader["scores"] and l in nbgrader["scores"][s])
+        agree = sum(abs(judged[s][lesson] - nbgrader["scores"][s][lesson][0]) < 1e-6
+                    for s in sample for lesson in lessons
+                    if s in nbgrader["scores"] and lesson in nbgrader["scores"][s])
         notebook_scores = scores(tmp / "out-notebooks")
-        same_as_notebooks = sum(abs(judged[s][l] - notebook_scores[s][l]) < 1e-6 for s in sample for l in lessons)
+        same_as_notebooks = sum(abs(judged[s][lesson] - notebook_scores[s][lesson]) < 1e-6
+                                for s in sample for lesson in lessons)
 
     jobs = count * len(lessons)
     sample_jobs = len(sample) * len(lessons)
@@ -260,13 +268,14 @@ def batch(count: int, peer_sample: int) -> str:
         f"With {cores} workers on {cores} cores, each job takes {local['mean_job_s'] * 1000:.0f} ms: the workers, "
         "their zygotes' forks and the children compete for the cores (and the in-process baseline ran alone).",
         "- Judge overhead per job and lesson, one worker: " + ", ".join(
-            f"{lesson} {(single['summary']['timings']['mean_job_s_by_lesson'][lesson] - own_by_lesson[lesson]) * 1000:.0f} ms"
-            for lesson in lessons) + ".",
-        f"- The local pool (both sizes) and Dask gave {'identical' if same_gradebooks else 'DIFFERENT'} gradebook scores.",
+            f"{lesson} {(single_by_lesson[lesson] - own_by_lesson[lesson]) * 1000:.0f} ms" for lesson in lessons) + ".",
+        f"- The local pool (both sizes) and Dask gave {'identical' if same_gradebooks else 'DIFFERENT'} "
+        "gradebook scores.",
         f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
         f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",
         f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "
-        "(" + ", ".join(f"{lesson} {m['seconds'] / m['jobs']:.1f} s" for lesson, m in nbgrader["lessons"].items()) + ").",
+        "(" + ", ".join(f"{lesson} {m['seconds'] / m['jobs']:.1f} s"
+                        for lesson, m in nbgrader["lessons"].items()) + ").",
     ]
     return "\n".join(lines)
 
@@ -284,8 +293,9 @@ def scaling(sizes: list[int], lessons=("lesson03", "lesson07")) -> str:
             tmp = Path(tmp)
             klass = build_class(tmp / "class", mixed_class(size, lessons))
             run = measured_judge(klass, tmp / "out", lessons, "--jobs", str(cores))
-        lines.append(f"| {size:,} | {run['jobs']:,} | {run['seconds']:.1f} | {run['seconds'] / run['jobs'] * 1000:.0f} | "
-                     f"{run['jobs'] / run['seconds']:.1f} | {run['peak_mb']:,.0f} |")
+        lines.append(f"| {size:,} | {run['jobs']:,} | {run['seconds']:.1f} | "
+                     f"{run['seconds'] / run['jobs'] * 1000:.0f} | {run['jobs'] / run['seconds']:.1f} | "
+                     f"{run['peak_mb']:,.0f} |")
         print(lines[-1], flush=True)
     return "\n".join(lines)
 

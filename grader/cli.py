@@ -4,6 +4,8 @@
     grader demo                            build the sample class and grade it
     grader stubs [--check]                 generate exercises/ from solutions/ (or check drift)
     grader report DIR                      write DIR/report.html: the class at a glance
+    grader gradebook DIR [--policy P]      rewrite DIR's gradebook, report and feedback from grades.sqlite
+    grader history DIR STUDENT             list a student's recorded attempts
     grader release --out DIR               write the student template repository (no solutions)
     grader classroom lessonNN              one lesson's result for GitHub Classroom's reporter
 """
@@ -25,15 +27,22 @@ from grader.authoring.exercises import drifted_stubs, write_stubs
 from grader.checks import load_lesson, parse_lessons
 from grader.classroom.command import add_arguments as add_classroom_arguments
 from grader.classroom.command import command as classroom_command
+from grader.classroom.errors import ReleaseError
+from grader.classroom.release import release
+from grader.gradebook.db import GradebookError, connect
+from grader.gradebook.history import history_lines
+from grader.gradebook.record import add_students
+from grader.gradebook.seed import folder_seed
+from grader.gradebook.views import rewrite
 from grader.i18n import LANGUAGES, UnknownLanguage, language, set_language
 from grader.judge import intake, sandbox
 from grader.judge.batch import grade_batch
+from grader.judge.identity import IdentityError, identify
 from grader.judge.jobs import GradeOptions
-from grader.classroom.errors import ReleaseError
-from grader.classroom.release import release
-from grader.results import percent, submission_from_dict
-from grader.runner import DEFAULT_SEED, cuda_available
-from grader.writers.console import render_submission
+from grader.judge.preflight import Checked, PreflightError, check_grade_settings
+from grader.results import submission_from_dict
+from grader.runner import cuda_available
+from grader.writers.console import render_submission, student_line
 from grader.writers.report import write_report
 
 
@@ -87,25 +96,51 @@ def _data_root(args: argparse.Namespace, lessons: tuple[str, ...]) -> Path | Non
     return root
 
 
-def _submissions(paths: list[str]) -> list:
+def _submissions(args: argparse.Namespace, roster) -> list:
+    """The submissions, each under its student's name (one per student, names safe for a folder)."""
     try:
-        submissions = intake.find_submissions([Path(p) for p in paths])
-    except (FileNotFoundError, intake.UnsafeArchive) as exc:
+        submissions = intake.find_submissions([Path(p) for p in args.submissions], strip_prefix=args.strip_prefix)
+        submissions = identify(submissions, roster)
+    except (FileNotFoundError, intake.UnsafeArchive, IdentityError) as exc:
         raise JudgeError(str(exc)) from None
     if not submissions:
-        raise JudgeError("no submissions found in " + ", ".join(paths))
+        raise JudgeError("no submissions found in " + ", ".join(args.submissions))
     return submissions
 
 
-def _grade(submissions: list, options: GradeOptions):
+def _grade(submissions: list, options: GradeOptions, on_student):
     if options.executor != "dask":
-        return grade_batch(submissions, options)
+        return grade_batch(submissions, options, on_student=on_student)
     # optional dependency (dask.distributed): imported only when the Dask executor is asked for
     from grader.judge.dask_executor import ExecutorError
 
     try:
-        return grade_batch(submissions, options)
+        return grade_batch(submissions, options, on_student=on_student)
     except ExecutorError as exc:
+        raise JudgeError(str(exc)) from None
+
+
+def _checked(args: argparse.Namespace) -> Checked:
+    """Every setting checked before anything is graded (exit 2, one line)."""
+    try:
+        return check_grade_settings(timeout=args.timeout, jobs=args.jobs, lessons=args.lessons,
+                                    out=Path(args.out), submissions=[Path(p) for p in args.submissions],
+                                    course=Path(args.course) if args.course else None,
+                                    roster=Path(args.roster) if args.roster else None,
+                                    max_reply_mb=args.max_reply_mb)
+    except PreflightError as exc:
+        raise JudgeError(str(exc)) from None
+
+
+def _open_folder(out: Path, seed: int | None, roster) -> int:
+    """The seed to grade with (the folder's secret one unless --seed), the roster's students recorded."""
+    try:
+        if roster is not None:
+            conn = connect(out)
+            add_students(conn, list(roster.students))
+            conn.close()
+        return seed if seed is not None else folder_seed(out)
+    except GradebookError as exc:
         raise JudgeError(str(exc)) from None
 
 
@@ -113,30 +148,75 @@ def grade_command(args: argparse.Namespace) -> int:
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")  # ask about CUDA without initialising it
     torch.set_num_threads(1)  # before any tensor work: forked workers deadlock otherwise
 
-    lessons = _lessons(args.lessons)
+    checked = _checked(args)
+    lessons = checked.lessons
     executor = _executor(args)
     if args.device == "cuda" and not cuda_available():
         raise JudgeError("--device cuda was asked for, but no CUDA device is available")
     data_root = _data_root(args, lessons)
-    submissions = _submissions(args.submissions)
+    submissions = _submissions(args, checked.roster)
+    out = Path(args.out)
     options = GradeOptions(
-        out=Path(args.out), lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
-        call_timeout=args.timeout, force=args.force, seed=DEFAULT_SEED if args.seed is None else args.seed,
-        data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler)
+        out=out, lessons=lessons, jobs=args.jobs or os.cpu_count() or 1, device=args.device,
+        call_timeout=args.timeout, max_reply_mb=args.max_reply_mb, force=args.force,
+        seed=_open_folder(out, args.seed, checked.roster),
+        data_root=data_root, progress=not args.quiet, executor=executor, scheduler=args.scheduler,
+        course=Path(args.course).resolve() if args.course else None, policy=args.policy)
     workers = f"Dask cluster {args.scheduler or ''}".rstrip() if executor == "dask" else f"{options.jobs} worker(s)"
     devices = ("cuda" if args.device == "cuda"
                else "cpu" + (", cuda" if cuda_available() and args.device != "cpu" else ""))
+    for note in checked.notes:
+        print(f"note: {note}")
+    seed = "from --seed" if args.seed is not None else "secret (kept in grades.sqlite)"
     print(f"grader {__version__}: {len(submissions)} submission(s) × {len(lessons)} lesson(s), "
-          f"{workers}, seed {options.seed}, devices {devices}")
-    print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]))
-    report = _grade(submissions, options)
-    for result in sorted(report.graded, key=lambda r: r.student):
-        print(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
-              f"({percent(result.score, result.max_score):g}%)  {result.status}")
+          f"{workers}, seed {seed}, devices {devices}", flush=True)
+    print("sandbox: " + ", ".join(sandbox.probe_protections() or ["none available (running unconfined!)"]), flush=True)
+    attention = []
+
+    def graded(result):      # as soon as each student is graded, on a terminal or in a CI log
+        print(student_line(result), flush=True)
+        attention.extend(f"{result.student}: {lesson.lesson} {lesson.status}"
+                         + (f" ({lesson.problem})" if lesson.problem else "")
+                         for lesson in result.lessons if lesson.status not in ("graded", "late"))
+
+    report = _grade(submissions, options, graded)
+    if report.judge_errors:
+        print(f"judge errors (recorded in the gradebook; these lessons are graded again by the next run): "
+              f"{len(report.judge_errors)}", flush=True)
+        for line in report.judge_errors:
+            print(f"  {line}", flush=True)
     if report.skipped:
         print(f"  unchanged since the last run, not graded again: {len(report.skipped)} (use --force to regrade)")
-    print(f"wrote {options.out}/gradebook.csv, summary.json and per-student results.json + feedback.md "
-          f"in {report.seconds:.1f} s")
+    if attention:
+        print(f"needs attention ({len(attention)}):")
+        for line in attention:
+            print(f"  {line}")
+    print(f"wrote {options.out}/grades.sqlite, gradebook.csv, summary.json, report.html and per-student "
+          f"results.json + feedback.md in {report.seconds:.1f} s")
+    return 0
+
+
+def gradebook_command(args: argparse.Namespace) -> int:
+    folder = Path(args.dir)
+    if not (folder / "grades.sqlite").is_file():
+        raise JudgeError(f"no grades.sqlite in {folder}: run `grader grade --out {folder}` first")
+    try:
+        book = rewrite(folder, policy=args.policy)
+    except GradebookError as exc:
+        raise JudgeError(str(exc)) from None
+    print(f"wrote {folder}/gradebook.csv, summary.json, report.html and per-student files: "
+          f"{len(book.results)} student(s), {len(book.lessons)} lesson(s), policy {args.policy}")
+    return 0
+
+
+def history_command(args: argparse.Namespace) -> int:
+    try:
+        lines = history_lines(Path(args.dir), args.student)
+    except GradebookError as exc:
+        raise JudgeError(str(exc)) from None
+    if not lines:
+        raise JudgeError(f"no attempts of {args.student!r} in {args.dir}")
+    print("\n".join(lines))
     return 0
 
 
@@ -213,7 +293,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--device", choices=("cpu", "cuda"), default=None,
                        help="device for tensor checks (default: cpu, and cuda when present)")
     grade.add_argument("--timeout", type=float, default=60.0, help="seconds one call may take (default 60)")
-    grade.add_argument("--seed", type=int, default=None, help="base seed (default: the course's fixed seed)")
+    grade.add_argument("--max-reply-mb", type=float, default=64.0, metavar="MB",
+                       help="the most one answer of a submission may carry (default 64); over it, no answer")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="base seed (default: a secret seed drawn once per --out folder and kept there)")
     grade.add_argument("--data", default=None, help="MNIST data folder (default: $GRADER_DATA, then datasets/)")
     grade.add_argument("--force", action="store_true", help="regrade submissions already graded")
     grade.add_argument("--quiet", action="store_true", help="no progress line")
@@ -222,8 +305,28 @@ def build_parser() -> argparse.ArgumentParser:
                             "dask: the workers of a Dask cluster (see docs/cluster.md)")
     grade.add_argument("--scheduler", metavar="ADDRESS", default=None,
                        help="the Dask scheduler, e.g. tcp://head-node:8786 (implies --executor dask)")
+    grade.add_argument("--course", metavar="course.toml", default=None,
+                       help="deadlines and late penalties (see docs/instructors.md)")
+    grade.add_argument("--roster", metavar="roster.csv", default=None,
+                       help="who is who: name, github, lms_id, email, section")
+    grade.add_argument("--strip-prefix", action="store_true",
+                       help="drop the prefix all student folders share (done anyway in <assignment>-submissions)")
+    grade.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
+                       help="which attempt counts in the gradebook (default: latest)")
     _add_lang(grade)
     grade.set_defaults(run=grade_command)
+
+    book = commands.add_parser("gradebook", help="rewrite DIR's gradebook, report and feedback from grades.sqlite")
+    book.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
+    book.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
+                      help="which attempt counts (default: latest)")
+    _add_lang(book)
+    book.set_defaults(run=gradebook_command)
+
+    history = commands.add_parser("history", help="list a student's attempts recorded in DIR")
+    history.add_argument("dir", metavar="DIR")
+    history.add_argument("student", metavar="STUDENT")
+    history.set_defaults(run=history_command)
 
     demo = commands.add_parser("demo", help="grade the bundled sample class (a quick tour)")
     demo.add_argument("--out", default="out/demo", help="where to build and grade the sample class")

@@ -4,13 +4,19 @@ A value becomes a JSON-able tree plus a list of raw byte buffers (tensor and arr
 Decoding never runs code from the other side: tensors are rebuilt from bytes, so a tensor
 subclass that "equals anything" arrives in the judge as a plain tensor. Objects the codec does
 not know (models, loaders, figures, ...) stay where they were made and cross as a `Ref`.
+
+Sizes are checked before memory is given to a value: a tensor or array is rebuilt only when the
+bytes it declares (its shape times its item size) are those it brought, and, with `max_bytes`,
+no more than that budget (`TooLarge`). Tensor and array data cross as raw buffers (views of the
+value when encoding), never as Python numbers one element at a time.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -18,6 +24,7 @@ import torch
 from grader.i18n import tr
 
 MAX_DEPTH = 32
+MAX_DIMS = 64
 
 _TORCH_DTYPES = {
     str(d).removeprefix("torch."): d
@@ -35,6 +42,14 @@ _NUMPY_DTYPES = {
 
 class CodecError(ValueError):
     """A value could not be encoded or decoded."""
+
+
+class TooLarge(CodecError):
+    """A tensor or array declared more bytes than the decoder's budget; nothing was allocated."""
+
+    def __init__(self, size: int, budget: int):
+        super().__init__(f"a value of {size} bytes is over the budget of {budget} bytes")
+        self.size, self.budget = size, budget
 
 
 @dataclass(frozen=True)
@@ -57,7 +72,7 @@ class TensorSnap:
     requires_grad: bool
     is_leaf: bool
     grad_fn: str | None
-    grad: "TensorSnap | None" = None
+    grad: TensorSnap | None = None
     is_parameter: bool = False
 
     @property
@@ -75,7 +90,7 @@ class TensorSnap:
 @dataclass
 class Encoded:
     tree: Any
-    buffers: list[bytes] = field(default_factory=list)
+    buffers: list = field(default_factory=list)    # bytes, or views of the encoded values' data
 
 
 def encode(value: Any, make_ref: Callable[[Any], Ref] | None = None) -> Encoded:
@@ -85,9 +100,36 @@ def encode(value: Any, make_ref: Callable[[Any], Ref] | None = None) -> Encoded:
     return out
 
 
-def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *, as_snapshots: bool) -> Any:
-    """Decode a tree. The judge decodes tensors `as_snapshots`; the submission side as live tensors."""
-    return _decode(encoded.tree, encoded.buffers, resolve_ref, as_snapshots, 0)
+def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *, as_snapshots: bool,
+           max_bytes: int | None = None) -> Any:
+    """Decode a tree. The judge decodes tensors `as_snapshots`; the submission side as live tensors.
+    With `max_bytes`, any one tensor or array declaring more data than that raises `TooLarge`."""
+    return _decode(encoded.tree, _Buffers(encoded.buffers, max_bytes), resolve_ref, as_snapshots, 0)
+
+
+class _Buffers:
+    """The message's buffers, handed out only to a value whose declared size matches one."""
+
+    def __init__(self, buffers: list, max_bytes: int | None):
+        self.buffers, self.max_bytes = buffers, max_bytes
+
+    def __getitem__(self, index):
+        if type(index) is not int or not 0 <= index < len(self.buffers):
+            raise CodecError("malformed value: no such buffer")
+        return self.buffers[index]
+
+    def sized(self, index, shape, itemsize: int) -> tuple[list[int], Any]:
+        """The buffer for a value of `shape`, refused before any allocation when the sizes lie."""
+        if not isinstance(shape, list) or len(shape) > MAX_DIMS or any(
+                type(n) is not int or n < 0 for n in shape):
+            raise CodecError("malformed value: bad shape")
+        declared = math.prod(shape) * itemsize
+        if self.max_bytes is not None and declared > self.max_bytes:
+            raise TooLarge(declared, self.max_bytes)
+        buffer = self[index]
+        if memoryview(buffer).nbytes != declared:
+            raise CodecError("tensor data does not match its shape")
+        return shape, buffer
 
 
 def _encode(value, buffers, make_ref, depth):
@@ -110,7 +152,7 @@ def _encode(value, buffers, make_ref, depth):
         return _encode_tensor(value, buffers, make_ref, depth)
     if isinstance(value, np.ndarray) and type(value) is np.ndarray and value.dtype.name in _NUMPY_DTYPES:
         array = np.ascontiguousarray(value)
-        buffers.append(array.tobytes())
+        buffers.append(_view(array))
         return {"ndarray": {"dtype": array.dtype.name, "shape": list(array.shape), "buf": len(buffers) - 1}}
     if isinstance(value, np.generic) and type(value).__module__ == "numpy":
         return _encode(value.item(), buffers, make_ref, depth + 1)
@@ -142,7 +184,7 @@ def _encode_tensor(tensor, buffers, make_ref, depth):
         raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=dtype))
     flat = cpu.reshape(-1)
     raw = flat.view(torch.uint8) if cpu.dtype != torch.bool else flat.to(torch.uint8)
-    buffers.append(raw.numpy().tobytes() if cpu.numel() else b"")
+    buffers.append(_view(raw.numpy()) if cpu.numel() else b"")
     grad = tensor.grad if tensor.is_leaf else None
     return {"tensor": {
         "dtype": dtype,
@@ -155,6 +197,11 @@ def _encode_tensor(tensor, buffers, make_ref, depth):
         "grad": _encode_tensor(grad, buffers, make_ref, depth + 1) if isinstance(grad, torch.Tensor) else None,
         "parameter": isinstance(tensor, torch.nn.Parameter),
     }}
+
+
+def _view(array: np.ndarray) -> memoryview:
+    """The array's bytes without a copy (a large reply is never held twice by its sender)."""
+    return memoryview(array.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")
 
 
 def _encode_tensor_snapshot(snap: TensorSnap, buffers):
@@ -195,22 +242,25 @@ def _decode(tree, buffers, resolve_ref, as_snapshots, depth):
     if kind == "ndarray":
         if body["dtype"] not in _NUMPY_DTYPES:
             raise CodecError(tr("unsupported array dtype"))
-        return np.frombuffer(buffers[body["buf"]], dtype=body["dtype"]).reshape(body["shape"]).copy()
+        dtype = np.dtype(body["dtype"])
+        shape, buffer = buffers.sized(body["buf"], body["shape"], dtype.itemsize)
+        return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
     if kind == "tensor":
         return _decode_tensor(body, buffers, as_snapshots)
     raise CodecError(f"unknown value kind {kind!r}")
 
 
-def _tensor_from_bytes(node, buffers) -> torch.Tensor:
+def _tensor_from_bytes(node, buffers: _Buffers) -> torch.Tensor:
+    if node.get("dtype") not in _TORCH_DTYPES:
+        raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=str(node.get("dtype"))[:40]))
     dtype = _TORCH_DTYPES[node["dtype"]]
-    shape = [int(n) for n in node["shape"]]
-    raw = bytearray(buffers[node["buf"]])
+    itemsize = 1 if dtype == torch.bool else torch.empty(0, dtype=dtype).element_size()
+    shape, buffer = buffers.sized(node["buf"], node["shape"], itemsize)
+    raw = bytearray(buffer)     # the tensor's own copy (never a view of the sender's memory)
     if dtype == torch.bool:
         flat = torch.frombuffer(raw, dtype=torch.uint8).to(torch.bool) if raw else torch.empty(0, dtype=dtype)
     else:
         flat = torch.frombuffer(raw, dtype=dtype) if raw else torch.empty(0, dtype=dtype)
-    if flat.numel() != math.prod(shape):
-        raise CodecError("tensor data does not match its shape")
     return flat.reshape(shape)
 
 

@@ -87,6 +87,8 @@ class Handle:
     """Calls into one lesson module of one submission. Subclasses provide `_exchange`."""
 
     filename: str = "the lesson file"
+    max_reply_bytes: int | None = None    # a tensor or array in a reply may not declare more
+    import_failure: str = ""      # set once the file was found not to import
 
     def _exchange(self, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
         raise NotImplementedError
@@ -98,8 +100,14 @@ class Handle:
         reply, buffers = self._exchange(
             {"op": op, "name": name, "keep": keep, "payload": payload.tree}, payload.buffers)
         if "error" in reply:
-            raise error_from_reply(reply["error"], self.filename)
-        return codec.decode(codec.Encoded(reply["value"], buffers), as_snapshots=True)
+            error = error_from_reply(reply["error"], self.filename)
+            if isinstance(error, ImportFailed):
+                self.import_failure = error.message    # the lesson's problem, said once by the judge
+            raise error
+        return self._decode(reply.get("value"), buffers)
+
+    def _decode(self, tree: Any, buffers: list) -> Any:
+        return codec.decode(codec.Encoded(tree, buffers), as_snapshots=True, max_bytes=self.max_reply_bytes)
 
     def call(self, name: str, *args, keep: bool = False, **kwargs) -> Any:
         """Call the submission's `name(*args, **kwargs)`; `keep=True` returns a Ref to the result."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -18,7 +18,7 @@ class Check:
     todo: str
     name: str
     points: float
-    fn: Callable[["Trial"], None] = field(repr=False)
+    fn: Callable[[Trial], None] = field(repr=False)
     per_device: bool = False
     doc: str = ""
 
@@ -49,7 +49,7 @@ class Lesson:
         if points <= 0:
             raise ValueError(f"{self.id}: a check must be worth points, got {points!r}")
 
-        def register(fn: Callable[["Trial"], None]) -> Callable[["Trial"], None]:
+        def register(fn: Callable[[Trial], None]) -> Callable[[Trial], None]:
             if any(c.name == fn.__name__ for c in self.checks):
                 raise ValueError(f"{self.id}: two checks named {fn.__name__!r}")
             doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else fn.__name__.replace("_", " ")

@@ -116,7 +116,8 @@ def _base_seed(config: pytest.Config) -> int:
     try:
         return int(raw) if raw is not None else DEFAULT_SEED
     except ValueError:
-        raise pytest.UsageError(f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)") from None
+        raise pytest.UsageError(
+            f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)") from None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

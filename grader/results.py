@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Status = Literal["passed", "failed", "not_started", "skipped", "error"]
+# What happened to one (student, lesson) as a whole; "late" is a graded lesson that lost points to a deadline.
+LESSON_STATUSES = ("graded", "late", "missing", "not importable", "refused", "timed out", "judge error")
 
 
 @dataclass(frozen=True)
@@ -36,18 +38,28 @@ class LessonResult:
     lesson: str
     title: str
     checks: tuple[CheckResult, ...]
-    problem: str = ""      # set when the lesson could not be graded at all (judge side)
+    problem: str = ""      # set when the lesson could not be graded at all (judge side), said once
     notes: tuple[str, ...] = ()   # reported, not scored (e.g. a trained checkpoint's accuracy)
+    status: str = "graded"        # one of LESSON_STATUSES
+    penalty: float = 0.0          # fraction of the points taken for lateness (0 to 1)
+    late: str = ""                # "submitted 2 days 3 hours late: −20 %", for the student
+    submitted: str = ""           # when, and from where that time came, where a deadline applied: "… (git)"
+
+    @property
+    def raw_score(self) -> float:
+        """The points the checks gave, before any late penalty."""
+        return sum(check_points(group) for group in _by_check(self.checks).values())
 
     @property
     def score(self) -> float:
-        return sum(check_points(group) for group in _by_check(self.checks).values())
+        raw = self.raw_score
+        return round(raw * (1.0 - self.penalty), 2) if self.penalty else raw
 
     @property
     def max_score(self) -> float:
         return sum(group[0].max_points for group in _by_check(self.checks).values())
 
-    def todos(self) -> dict[str, "TodoSummary"]:
+    def todos(self) -> dict[str, TodoSummary]:
         out: dict[str, list[CheckResult]] = {}
         for check in self.checks:
             out.setdefault(check.todo, []).append(check)
@@ -130,7 +142,8 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     """Inverse of `SubmissionResult.to_dict` (for results the judge wrote itself)."""
     lessons = tuple(
         LessonResult(lesson["lesson"], lesson["title"], tuple(CheckResult(**c) for c in lesson["checks"]),
-                     lesson.get("problem", ""), tuple(lesson.get("notes", ())))
+                     lesson.get("problem", ""), tuple(lesson.get("notes", ())), lesson.get("status", "graded"),
+                     lesson.get("penalty", 0.0), lesson.get("late", ""), lesson.get("submitted", ""))
         for lesson in data["lessons"])
     fields = {k: v for k, v in data.items() if k != "lessons"}
     fields["ignored_files"] = tuple(fields.get("ignored_files", ()))

@@ -7,17 +7,18 @@ import time
 import traceback
 import weakref
 import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import torch
 
+from grader import strategies
 from grader.checks import load_lesson
 from grader.classroom.recorded import reference_for
-from grader.expect import Wrong
 from grader.data import MissingDataset
 from grader.diagnosis import diagnose
+from grader.expect import Wrong
 from grader.handle import Handle, NotStarted, StudentException, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
@@ -95,7 +96,10 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
     try:
         ref.begin_check()
         sub.begin_check()
-        check.fn(trial)
+        # The course's public seed keeps the examples the release recorded answers for; any other
+        # seed (the judge's secret one) draws examples no student has seen.
+        with strategies.examples_seeded(None if seed == DEFAULT_SEED else trial_seed):
+            check.fn(trial)
     except Wrong as wrong:
         return result("failed", wrong.message, started=started)
     except NotStarted as exc:

@@ -1,15 +1,24 @@
 """Shared hypothesis strategies and the settings every check uses.
 
 Grading is derandomized: the same submission meets the same examples on every run.
+
+A failing check reports the first failing example, not the smallest: no shrink or explain phase.
+Shrinking a wrong answer ran the student's code (and the reference) hundreds of times more, the
+cost of a failing check grew with how wrong the code was, and a student's feedback needs a clear
+example, not a minimal one. The first failure is found by the same derandomized generate phase
+in the judge, the student's pytest and the release's replay of recorded answers, so all three
+report the same example (the replay could never shrink: its questions must be recorded).
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -18,6 +27,7 @@ from grader.handle import SubmissionError
 GRADING = settings(
     max_examples=15,
     derandomize=True,
+    phases=(Phase.explicit, Phase.reuse, Phase.generate),   # the first failing example, unshrunk (above)
     database=None,
     deadline=None,
     print_blob=False,
@@ -74,8 +84,24 @@ def floats(low: float = -10.0, high: float = 10.0) -> st.SearchStrategy[float]:
     return st.floats(low, high, **FINITE)
 
 
+_examples_seed: int | None = None
+
+
+@contextmanager
+def examples_seeded(seed: int | None):
+    """Within the block, `for_all` draws its examples from `seed` (None: the derandomized default,
+    the same examples on every run, which the release records answers for)."""
+    global _examples_seed
+    before, _examples_seed = _examples_seed, seed
+    try:
+        yield
+    finally:
+        _examples_seed = before
+
+
 def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_examples: int | None = None) -> None:
-    """Run `body(example)` on derandomized examples; the smallest failing example's error propagates."""
+    """Run `body(example)` on derandomized examples (or those of `examples_seeded`); the first
+    failing example's error propagates."""
     config = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
     no_answer: list[SubmissionError] = []
     wrong_seen: list[bool] = []
@@ -90,11 +116,13 @@ def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_exampl
         except SubmissionError as exc:  # not started, raised, crashed: shrinking would not help
             no_answer.append(exc)
         except Exception:
-            # once a wrong answer is being shrunk, keep running the body: skipping examples after
-            # a later SubmissionError would make the replay of the failing example pass (Flaky)
+            # once a wrong answer was seen, keep running the body: skipping examples after a later
+            # SubmissionError would make hypothesis's replay of the failing example pass (Flaky)
             wrong_seen.append(True)
             raise
 
+    if _examples_seed is not None:
+        run = seed(_examples_seed)(run)
     run()
     if no_answer:
         raise no_answer[0]

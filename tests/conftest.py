@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 import torch
 
-from grader.checks import LESSON_IDS, load_lesson
 from grader import strategies
+from grader.checks import LESSON_IDS, load_lesson
 from grader.handle import LocalHandle
 
 PROJECT = Path(__file__).resolve().parent.parent
-PRISTINE_GRADING = strategies.GRADING   # as grading sets it up: derandomized, shrinking
+PRISTINE_GRADING = strategies.GRADING   # as grading sets it up: derandomized, no shrinking
 SOLUTIONS, EXERCISES = PROJECT / "solutions", PROJECT / "exercises"
 
 torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(items):
 
 def written_lessons() -> list[str]:
     """Lessons whose checks exist (all eight once the course is complete)."""
-    return [l for l in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{l}.py").exists()]
+    return [lesson for lesson in LESSON_IDS if (PROJECT / "grader" / "checks" / f"{lesson}.py").exists()]
 
 
 @pytest.fixture(scope="session")

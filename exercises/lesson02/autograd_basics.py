@@ -8,7 +8,7 @@ graph: each result carries a `grad_fn`, the function that knows how to send grad
 off (detach, no_grad, requires_grad_(False)) and watches gradients accumulate over epochs.
 """
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 

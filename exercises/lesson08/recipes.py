@@ -16,7 +16,6 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
-
 # --- Autograd -------------------------------------------------------------------------------
 
 

@@ -9,10 +9,10 @@ import math
 import torch
 
 from grader import expect, strategies
+from grader.checks import one_weight_model
 from grader.expect import Wrong
 from grader.gradcheck import gradcheck
 from grader.i18n import N_, tr
-from grader.checks import one_weight_model
 from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson03", "backprop", N_("Backpropagation"),

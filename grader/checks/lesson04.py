@@ -66,7 +66,8 @@ def _training_data(t: Trial):
 def training_data_arrays(t: Trial):
     """training_data returns two float32 NumPy arrays of shape (15, 1)."""
     for name, value in zip(("x_train", "y_train"), _training_data(t)):
-        expect.is_array(value, name, hint=tr("build it with {code}", code="np.array([[3.3], [4.4], ...], dtype=np.float32)"))
+        expect.is_array(value, name,
+                        hint=tr("build it with {code}", code="np.array([[3.3], [4.4], ...], dtype=np.float32)"))
         expect.equal(value.shape, (15, 1), tr("the shape of {name}", name=name),
                      hint=tr("one sample per row: a list of one-element lists, [[3.3], [4.4], ...]"))
         expect.equal(str(value.dtype), "float32", tr("the dtype of {name}", name=name),

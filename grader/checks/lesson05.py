@@ -11,10 +11,20 @@ from __future__ import annotations
 import torch
 
 from grader import data, expect
-from grader.checks.mnist_training import (CLASSES, PIXELS, AccuracySetup, check_evaluate_counts,
-                                          check_evaluate_untracked, check_losses_and_params,
-                                          check_one_loss_per_step, check_saved_state, check_trained_accuracy,
-                                          mnist_root, submission_root, train_both)
+from grader.checks.mnist_training import (
+    CLASSES,
+    PIXELS,
+    AccuracySetup,
+    check_evaluate_counts,
+    check_evaluate_untracked,
+    check_losses_and_params,
+    check_one_loss_per_step,
+    check_saved_state,
+    check_trained_accuracy,
+    mnist_root,
+    submission_root,
+    train_both,
+)
 from grader.codec import Ref, TensorSnap
 from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
@@ -24,12 +34,12 @@ lesson = Lesson("lesson05", "logistic_regression", N_("Logistic regression on MN
                 needs_mnist=True)
 
 
-# Logistic regression, one epoch of plain SGD. lr 0.1 rather than the original 0.001: one epoch
-# at 0.001 only reaches about 70%, and a submission that ignores learning_rate must not pass.
-LOGREG_SETUP = AccuracySetup("linear", (PIXELS, CLASSES), num_epochs=1, learning_rate=0.1)
-# Calibrated with benchmarks/calibrate_mnist.py over 11 seeds, CPU (docs/calibration.md, lesson05):
-# reference min 90.17%, mean 90.29%, max 90.52%, std 0.11%; threshold = min - 2.17 points (20 std).
-LOGREG_THRESHOLD = 0.88
+# Logistic regression, one epoch of plain SGD over the first 10,000 training images (shuffled) at
+# lr 0.5 rather than the original 0.001 over all 60,000: a sixth of the cost, and at 0.5 the reference
+# still reaches about 89% while a submission that ignores learning_rate, or puts a softmax before the
+# loss, falls far below (docs/calibration.md, lesson05).
+LOGREG_SETUP = AccuracySetup("linear", (PIXELS, CLASSES), num_epochs=1, learning_rate=0.5, train_images=10_000)
+LOGREG_THRESHOLD = 0.85   # calibrated with benchmarks/calibrate_mnist.py (docs/calibration.md, lesson05)
 
 
 
@@ -80,7 +90,7 @@ def make_loaders_serves_mnist_with_to_tensor(t: Trial):
         expect.true(isinstance(image, TensorSnap),
                     tr("the {which} data set gives {image} items, not tensors", which=_which(which), image=image),
                     hint=tr("pass transform=transforms.ToTensor() so every PIL image becomes a tensor"))
-        expected = data.load_mnist_images(root, which)[0]
+        expected = data.load_mnist_images(root, which, 0, 1)[0]
         expect.close(image.value, expected, tr("the first image of the {which} data set", which=_which(which)),
                      atol=1e-6,
                      hint=tr("ToTensor alone turns pixels 0-255 into floats in [0, 1] of shape (1, 28, 28); "
@@ -140,7 +150,8 @@ def _linear_parameters(t: Trial, model: Ref, input_size: int, num_classes: int) 
 @lesson.check("build_model", points=1)
 def build_model_has_linear_parameters(t: Trial):
     """build_model(input_size, num_classes) has one weight (num_classes, input_size) and one bias."""
-    for input_size, num_classes in ((PIXELS, CLASSES), (3, 2), (int(t.rng.integers(5, 40)), int(t.rng.integers(2, 12)))):
+    drawn = (int(t.rng.integers(5, 40)), int(t.rng.integers(2, 12)))
+    for input_size, num_classes in ((PIXELS, CLASSES), (3, 2), drawn):
         model = t.sub.call("build_model", input_size, num_classes, keep=True)
         try:
             _linear_parameters(t, model, input_size, num_classes)
@@ -190,7 +201,7 @@ def train_matches_reference_sgd(t: Trial):
 
 @lesson.check("train", points=2, per_device=True)
 def train_reaches_test_accuracy(t: Trial):
-    """One epoch over all 60,000 training images reaches the reference's accuracy on the test set."""
+    """One epoch over the first 10,000 training images reaches the reference's accuracy on the test set."""
     check_trained_accuracy(t, LOGREG_SETUP, LOGREG_THRESHOLD,
                            hint=tr("CrossEntropyLoss on the raw scores, {optimizer} with lr=learning_rate, and "
                                    "zero_grad / backward / step for every batch", optimizer="SGD"))

@@ -11,10 +11,18 @@ import torch
 from hypothesis import strategies as st
 
 from grader import expect, strategies
-from grader.checks.mnist_training import (CLASSES, PIXELS, AccuracySetup, check_evaluate_counts,
-                                          check_evaluate_untracked, check_losses_and_params,
-                                          check_one_loss_per_step, check_saved_state, check_trained_accuracy,
-                                          train_both)
+from grader.checks.mnist_training import (
+    CLASSES,
+    PIXELS,
+    AccuracySetup,
+    check_evaluate_counts,
+    check_evaluate_untracked,
+    check_losses_and_params,
+    check_one_loss_per_step,
+    check_saved_state,
+    check_trained_accuracy,
+    train_both,
+)
 from grader.codec import Ref
 from grader.i18n import N_, tr
 from grader.lesson import Lesson, Trial

@@ -7,11 +7,11 @@ import torch
 from hypothesis import strategies as st
 
 from grader import expect, strategies
+from grader.checks import one_weight_model
 from grader.codec import TensorSnap
 from grader.expect import Wrong
 from grader.gradcheck import gradcheck
 from grader.i18n import N_, tr
-from grader.checks import one_weight_model
 from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson07", "gradient_descent", N_("Gradient descent with autograd"),
@@ -130,7 +130,8 @@ def gradient_descent_returns_trainable_w(t: Trial):
     x, y = t.tensor(X), t.tensor(Y)
     w, _ = _run(t.sub, x, y, 0.01, 3)
     expect.is_tensor(w, tr("the w returned by gradient_descent"),
-                     hint=tr("create w with {code}", code="torch.tensor(w_init, dtype=torch.float32, requires_grad=True)"))
+                     hint=tr("create w with {code}",
+                             code="torch.tensor(w_init, dtype=torch.float32, requires_grad=True)"))
     expect.equal(tuple(w.shape), (), tr("the shape of {name}", name="w"),
                  hint=tr("w is a single number: a 0-d tensor"))
     expect.equal(w.dtype, torch.float32, tr("the dtype of {name}", name="w"),

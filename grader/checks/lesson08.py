@@ -346,7 +346,8 @@ def first_batch_of_shuffled_loader(t: Trial):
     got = _first(t.sub, inputs, labels, 6, True, t.seed)
     what = tr("first_batch of a shuffling loader with batch size {batch_size}", batch_size=6)
     expect.close(got[1], expected[1], tr("{what}: the label batch", what=what),
-                 hint=tr("ask the loader for the batch (next(iter(loader))); slicing the dataset ignores the shuffling"))
+                 hint=tr("ask the loader for the batch (next(iter(loader))); "
+                         "slicing the dataset ignores the shuffling"))
     expect.close(got[0], expected[0], tr("{what}: the input batch", what=what), hint=tr_marked(FIRST_HINT))
 
 
@@ -483,7 +484,8 @@ def freeze_model_forward_shape(t: Trial):
     out, _, _ = _fine_tuned(t, num_classes)
     facts = t.sub.probe("l08_forward_facts", out, [2, 3, 64, 64])
     expect.equal(facts["shape"], [2, num_classes], tr("the output shape for a batch of {n} images", n=2),
-                 hint=tr("replace the last layer: {code}", code="model.fc = nn.Linear(model.fc.in_features, num_classes)"))
+                 hint=tr("replace the last layer: {code}",
+                         code="model.fc = nn.Linear(model.fc.in_features, num_classes)"))
     expect.true(facts["requires_grad"], tr("the model's output does not require grad: nothing in it can be trained"),
                 hint=tr("freeze first, then replace model.fc so that the new head stays trainable"))
 

@@ -197,8 +197,7 @@ def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor
     """evaluate() on a loader over training images [start, start + count) equals the accuracy the
     judge computes from the same model's predictions on those images."""
     root = mnist_root(t)
-    images, labels = data.load_mnist(root, "train")
-    images, labels = images[start:start + count], labels[start:start + count]
+    images, labels = data.load_mnist(root, "train", start, start + count)
     model = new_model(t.sub, setup.kind, setup.sizes, t.device, t.seed)
     loader = t.sub.probe("mnist_train_loader", submission_root(t), start, start + count, batch_size, False, keep=True)
     try:
@@ -225,8 +224,8 @@ def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor
 
 def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
     """Linear weights that classify MNIST fairly well (about 80%): class-mean images, a little noise."""
-    images, labels = data.load_mnist(root, "train")
-    images, labels = images[-6000:].reshape(-1, PIXELS), labels[-6000:]
+    images, labels = data.load_mnist(root, "train", -6000)
+    images = images.reshape(-1, PIXELS)
     weight = torch.stack([images[labels == c].mean(0) for c in range(CLASSES)])
     weight = weight / weight.norm(dim=1, keepdim=True) + 0.01 * torch.from_numpy(
         t.rng.standard_normal(weight.shape)).float()
@@ -251,10 +250,10 @@ def template_state(weight: torch.Tensor, bias: torch.Tensor, setup: AccuracySetu
 def subset_ending_in_a_mistake(root: Path, t: Trial, weight, bias, count: int) -> int:
     """A start index whose last image (of `count`) the template gets wrong, so that averaging
     per-batch accuracies or dividing by len(loader) * batch_size gives a clearly different number."""
-    images, labels = data.load_mnist(root, "train")
     first = int(t.rng.integers(0, 50_000))
-    window = images[first:first + 5000].reshape(-1, PIXELS)
-    wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels[first:first + 5000]).nonzero()
+    images, labels = data.load_mnist(root, "train", first, first + 5000)
+    window = images.reshape(-1, PIXELS)
+    wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels).nonzero()
     ends = [int(i) for i in wrong.reshape(-1) if int(i) >= count - 1]
     return first + ends[0] - (count - 1)
 
@@ -306,7 +305,7 @@ def check_saved_state(t: Trial, setup: AccuracySetup, filename: str) -> None:
         raise expect.Wrong(tr("the saved file does not load with torch.load(path, weights_only=True) ({error})",
                               error=type(exc).__name__),
                            hint=tr("save model.state_dict(), not the model object: {code}",
-                                   code="torch.save(model.state_dict(), path)"))
+                                   code="torch.save(model.state_dict(), path)")) from None
     expect.true(isinstance(saved, dict), tr("the saved file holds {what}, not a state_dict",
                                             what=expect.describe(saved)),
                 hint="torch.save(model.state_dict(), path)")

@@ -7,6 +7,7 @@ from grader.gradcheck import gradcheck
 from grader.i18n import tr
 from grader.lesson import Trial
 
+
 def forward_matches_reference(t: Trial, max_examples: int | None = None) -> None:
     """forward(x, w) equals the reference's x * w for tensors of several shapes and a scalar weight."""
     def one(example):

@@ -13,9 +13,9 @@ import hypothesis
 import tomllib
 
 from grader import __version__
+from grader.authoring.lesson_notebooks import expected_notebooks
 from grader.classroom.reporter_result import encode, failed_result, lesson_result
 from grader.classroom.seal import workflow_env
-from grader.authoring.lesson_notebooks import expected_notebooks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -95,7 +95,8 @@ def readme_text(lessons: list, *, needs_mnist: bool, with_mnist: bool = False) -
     rows = "".join(f"| `{lesson.id}` | {lesson.title} | `exercises/{lesson.id}/{lesson.filename}` | "
                    f"{len(lesson.todos)} | {lesson.max_score:g} |\n" for lesson in lessons)
     total = sum(lesson.max_score for lesson in lessons)
-    return fill("README.md", torch_cpu_index=TORCH_CPU_INDEX, mnist=(fill("README-mnist-bundled.md") if with_mnist else fill("README-mnist.md")) if needs_mnist else "",
+    mnist = (fill("README-mnist-bundled.md") if with_mnist else fill("README-mnist.md")) if needs_mnist else ""
+    return fill("README.md", torch_cpu_index=TORCH_CPU_INDEX, mnist=mnist,
                 first_id=first.id, first_filename=first.filename, rows=rows, total=f"{total:g}")
 
 

@@ -18,12 +18,12 @@ import numpy
 import torch
 
 from grader import __version__
+from grader.authoring.stubs import make_stub
 from grader.checks import load_lesson
 from grader.classroom.errors import ReleaseError
 from grader.classroom.recorded import AnswerStore, RecordingHandle, bind_lesson, recorded_reference
 from grader.handle import LocalHandle
 from grader.runner import DEFAULT_SEED, grade_lesson
-from grader.authoring.stubs import make_stub
 
 
 def _catalogue(project: Path):

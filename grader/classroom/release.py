@@ -36,9 +36,10 @@ import torch
 import torchvision
 
 from grader import __version__, data
+from grader.authoring.stubs import STUDENT_TESTS, make_stub
 from grader.checks import LESSON_IDS, load_lesson
-from grader.classroom.errors import ReleaseError
 from grader.classroom import seal
+from grader.classroom.errors import ReleaseError
 from grader.classroom.generated import (
     REPORTER_REF,
     SHA,
@@ -54,7 +55,6 @@ from grader.classroom.leaks import leaks, public_lines, shared_lines, solution_b
 from grader.classroom.packaging import package_files
 from grader.classroom.recorded import replayable_hypothesis
 from grader.classroom.recording import record_lesson, replay_lesson
-from grader.authoring.stubs import STUDENT_TESTS, make_stub
 from grader.notebooks.submitted import STUBS_FILE, released_stub_fingerprints
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -201,8 +201,8 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         # the seal: the manifest's digest in the checks package and the workflow (grader/classroom/seal.py)
         (tree / seal.SEAL_MODULE).write_text(seal.seal_module_text(digest), encoding="utf-8")
         workflow = tree / seal.WORKFLOW
-        workflow.write_text(workflow.read_text(encoding="utf-8").replace(seal.workflow_env(""), seal.workflow_env(digest)),
-                            encoding="utf-8")
+        sealed = workflow.read_text(encoding="utf-8").replace(seal.workflow_env(""), seal.workflow_env(digest))
+        workflow.write_text(sealed, encoding="utf-8")
         # nothing from the solutions, anywhere
         bodies, public = solution_bodies(project, lesson_ids), public_lines(project)
         found = leaks(tree, bodies, public)

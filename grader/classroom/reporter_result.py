@@ -21,6 +21,7 @@ from pathlib import Path
 
 from grader.lesson import Lesson
 from grader.results import CheckResult, check_points
+from grader.writers.safe_text import plain_tree
 
 VERSION = 1
 
@@ -129,7 +130,7 @@ def lesson_result(lesson: Lesson, results: Iterable[CheckResult], *, root: Path 
         overall = "pass"
     else:
         overall = "fail"
-    return {"version": VERSION, "status": overall, "max_score": max_score, "tests": tests}
+    return plain_tree({"version": VERSION, "status": overall, "max_score": max_score, "tests": tests})
 
 
 NOT_COUNTED = ("not counted: the grading files differ from the release (see the test \"grading files modified\"); "
@@ -138,9 +139,9 @@ NOT_COUNTED = ("not counted: the grading files differ from the release (see the 
 
 def failed_result(name: str, message: str, max_score: int = 0) -> dict:
     """A well-formed result when nothing could be graded (the grader itself broke)."""
-    return {"version": VERSION, "status": "error", "max_score": int(max_score),
-            "tests": [{"name": name, "status": "error", "score": 0, "message": message, "test_code": "",
-                       "filename": "", "line_no": 0, "duration": 0}]}
+    return plain_tree({"version": VERSION, "status": "error", "max_score": int(max_score),
+                       "tests": [{"name": name, "status": "error", "score": 0, "message": message, "test_code": "",
+                                  "filename": "", "line_no": 0, "duration": 0}]})
 
 
 def modified_test(problems: list[str], manifest_digest: str) -> dict:

@@ -25,8 +25,8 @@ import contextlib
 import json
 import os
 import string
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 __all__ = ["tr", "N_", "tr_marked", "set_language", "language", "using_language", "LANGUAGES",
            "DEFAULT_LANGUAGE", "UnknownLanguage", "catalogue", "placeholders"]

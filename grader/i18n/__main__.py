@@ -35,7 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         for key in stale:
             print(f"  stale:   {key!r}")
         if args.sync:
-            synced = {k: current.get(k) or k for k in keys} if lang == DEFAULT_LANGUAGE else {k: current.get(k, "") for k in keys}
+            if lang == DEFAULT_LANGUAGE:
+                synced = {k: current.get(k) or k for k in keys}
+            else:
+                synced = {k: current.get(k, "") for k in keys}
             path.write_text(json.dumps(synced, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         elif missing or stale:
             bad = True

@@ -17,7 +17,10 @@ Each Dask worker process keeps its own warm zygote between tasks (`jobs.worker`)
 confined child per job from it, and the isolation rules are those of the local pool: the
 student's code never runs in the worker process itself. A `WorkerPlugin` closes the zygote
 when the worker shuts down. A worker lost mid-job is replaced by the scheduler re-running the
-task elsewhere (and `retries` covers a job that raised), so each job yields one result, once.
+task elsewhere (and `retries` covers a job that raised), so each job yields one result, once;
+a job the cluster gives up on (its workers died more often than the scheduler's
+`distributed.scheduler.allowed-failures` allows, or it raised twice) is recorded as a judge
+error for that (student, lesson), with the cause, and the batch goes on.
 Jobs, options and results cross processes by pickle: they are the judge's own dataclasses
 (paths, scores, messages), never objects made by student code. See docs/cluster.md.
 """
@@ -33,6 +36,7 @@ import threading
 from pathlib import Path
 
 from grader.judge.jobs import GradeOptions, Job, checks_fingerprint, grade_job, worker
+from grader.judge.supervisor import judge_error_result
 
 try:  # dask is optional: this module imports without it, and says so when used
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -40,7 +44,7 @@ except ImportError:  # pragma: no cover - exercised when dask is not installed
     WorkerPlugin = object
 
 PLUGIN_NAME = "grader-zygote"
-RETRIES = 2
+RETRIES = 1       # a job that raised is run once more; then it is a judge error
 CONNECT_TIMEOUT_S = 10
 
 
@@ -169,10 +173,15 @@ def run_jobs_on_dask(jobs: list[Job], options: GradeOptions):
             job = pending.pop(future)
             try:
                 result = future.result()
-            except Exception as exc:
-                reason = (str(exc).strip().splitlines() or [""])[0]
+            except WrongWorker as exc:
                 raise ExecutorError(f"grading {job.student}/{job.lesson} failed on the cluster: "
-                                    f"{type(exc).__name__}: {reason}") from exc
+                                    f"{type(exc).__name__}: {exc}") from exc
+            except Exception as exc:   # a lost worker (KilledWorker), or the judge failed there
+                reason = (str(exc).strip().splitlines() or [""])[0][:300]
+                cause = f"the cluster could not grade it: {type(exc).__name__}: {reason}"
+                print(f"grader: judge error for {job.student}/{job.lesson}: {cause}; recorded, the batch goes on",
+                      file=sys.stderr, flush=True)
+                result = (job, judge_error_result(job, options, cause), [], 0.0)
             finally:
                 future.release()
             yield result

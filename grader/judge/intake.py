@@ -9,6 +9,7 @@ and only the lesson files ever leave a submission (`copy_lesson_files`).
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import re
 import shutil
@@ -18,11 +19,14 @@ import tempfile
 import warnings
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 from grader.i18n import tr
+from grader.judge.lms_export import export_entries
 
 MiB = 2**20
 MAX_ARCHIVE_BYTES = 200 * MiB
@@ -37,6 +41,7 @@ LESSON_DIR = re.compile(r"lesson0*(\d{1,2})", re.IGNORECASE)
 LESSON_NOTEBOOK = re.compile(r"lesson0*(\d{1,2})(?:\.(?P<lang>[a-z]{2}))?\.ipynb", re.IGNORECASE)
 ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+UNREADABLE_SUFFIXES = (".rar", ".7z")     # archives students hand in that the judge cannot open
 # Never graded, never listed: version control and tool droppings.
 JUNK = {".git", "__pycache__", ".ipynb_checkpoints", "__MACOSX", ".DS_Store"}
 # Python files in a lesson folder that are never lesson modules (pytest and interpreter hooks).
@@ -54,6 +59,9 @@ class Submission:
     lessons: dict[str, Path]       # "lesson05" -> the folder holding that lesson's files
     ignored: tuple[str, ...] = ()  # paths under root (and skipped archive links) that are not graded
     refused: str = ""              # why nothing of it can be graded (an unsafe archive), else ""
+    origin: str = ""               # what the instructor gave for it (folder, archive, notebook): named in messages
+    lms_id: str = ""               # the LMS's id of the student, from an export's file name
+    lms_time: str | None = None    # when the LMS received it (ISO 8601), from an export
 
 
 # --- archives ------------------------------------------------------------------------------------
@@ -154,6 +162,7 @@ def _write_member(stream: BinaryIO, target: Path, declared: int, budget: _Budget
 
 
 def _extract_zip(path: Path, dest: Path, budget: _Budget, skipped: list[str]) -> None:
+    dated: list[tuple[Path, tuple]] = []
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()
         if len(members) > budget.max_files:
@@ -177,12 +186,22 @@ def _extract_zip(path: Path, dest: Path, budget: _Budget, skipped: list[str]) ->
                 continue
             if member.is_dir():
                 target.mkdir(parents=True, exist_ok=True)
+                dated.append((target, member.date_time))
                 continue
             if member.file_size > RATIO_FLOOR and member.file_size > MAX_RATIO * max(member.compress_size, 1):
                 raise UnsafeArchive(tr("{archive}: {name!r} is compressed more than {ratio}x (a zip bomb?)",
                                        archive=path.name, name=member.filename, ratio=MAX_RATIO))
             with archive.open(member) as stream:
                 _write_member(stream, target, member.file_size, budget, member.filename)
+            dated.append((target, member.date_time))
+    # An entry keeps its time (an LMS export's says when the LMS received the file); folders last,
+    # deepest first, since writing into a folder changes its time.
+    for target, date_time in sorted(dated, key=lambda d: (d[0].is_dir(), -len(d[0].parts))):
+        try:
+            stamp = datetime(*date_time, tzinfo=timezone.utc).timestamp()
+            os.utime(target, (stamp, stamp), follow_symlinks=False)
+        except (ValueError, OSError):
+            pass
 
 
 def _extract_tar(path: Path, dest: Path, budget: _Budget, skipped: list[str]) -> None:
@@ -227,14 +246,18 @@ def _default_scratch() -> Path:
     return _scratch
 
 
-def find_submissions(paths: Iterable[Path], *, scratch: Path | None = None) -> list[Submission]:
+def find_submissions(paths: Iterable[Path], *, scratch: Path | None = None,
+                     strip_prefix: bool = False) -> list[Submission]:
     """The submissions in `paths`, each of which may be:
 
     - a folder holding `exercises/lessonNN/...`, `lessonNN/...` or `lessonNN.ipynb` (one student,
       named after the folder);
     - a folder of such folders (a class; GitHub Classroom's `<assignment>-submissions/<assignment>-<login>`
-      gives the student `<login>`);
+      gives the student `<login>`; elsewhere a shared prefix is dropped only with `strip_prefix`);
+    - a folder or .zip of per-student archives, as Canvas, Moodle and Gradescope export them
+      (`lms_export.py` maps their file names to students);
     - a .zip / .tar(.gz) / .tgz of either (named after the archive; wrapper folders are skipped);
+    - a .rar or .7z: a student whose submission is refused, with the reason;
     - a lone `lessonNN.ipynb` (named after its folder).
     Archives and lone notebooks are unpacked or copied under `scratch` (default: a temporary
     folder removed at exit). Raises FileNotFoundError; an unsafe archive becomes a refused Submission.
@@ -242,27 +265,46 @@ def find_submissions(paths: Iterable[Path], *, scratch: Path | None = None) -> l
     if scratch is not None:
         Path(scratch).mkdir(parents=True, exist_ok=True)
     found: list[Submission] = []
+    scratch = scratch or _default_scratch()
+    notebooks: dict[Path, list[Path]] = {}
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
         if path.is_dir():
-            found += _from_folder(path, path.name)
-        elif is_archive(path):
-            dest = Path(tempfile.mkdtemp(prefix=f"{archive_stem(path)}-", dir=scratch or _default_scratch()))
-            skipped: list[str] = []
-            try:
-                extract_archive(path, dest, skipped=skipped)
-            except UnsafeArchive as exc:  # this student gets the message; the batch goes on
-                found.append(Submission(archive_stem(path), path, {}, refused=tr("Refused: {reason}.", reason=exc)))
-                continue
-            inside = _from_folder(_unwrap(dest), archive_stem(path), extra_ignored=skipped)
-            # An archive is always one student's, even when no lesson file survived extraction.
-            found += inside or [Submission(archive_stem(path), dest, {}, tuple(skipped))]
+            found += _from_folder(path, path.name, scratch=scratch, strip_prefix=strip_prefix)
+        elif is_archive(path) or path.name.lower().endswith(UNREADABLE_SUFFIXES):
+            found += _from_archive(path, archive_stem(path), scratch, strip_prefix=strip_prefix)
         elif LESSON_NOTEBOOK.fullmatch(path.name):
-            found.append(_lone_notebook(path, scratch or _default_scratch()))
+            notebooks.setdefault(path.resolve().parent, []).append(path)
         else:
             warnings.warn(f"{path} is neither a folder, an archive nor a lessonNN.ipynb: skipped", stacklevel=2)
+    for lone in notebooks.values():    # lone notebooks of one folder are one student's lessons
+        found.append(dataclasses.replace(_lone_notebooks(lone, scratch), origin=", ".join(map(str, lone))))
     return found
+
+
+def _from_archive(path: Path, name: str, scratch: Path, *, strip_prefix: bool = False,
+                  lms_id: str = "", lms_time: str | None = None) -> list[Submission]:
+    """The submissions in one archive: one student's (named `name`), or a class (an LMS export)."""
+    if path.name.lower().endswith(UNREADABLE_SUFFIXES):
+        reason = tr("{archive}: {kind} archives cannot be read by the grader; hand in a .zip",
+                    archive=path.name, kind=Path(path.name).suffix.lower())
+        return [Submission(name, path, {}, refused=tr("Refused: {reason}.", reason=reason), origin=str(path),
+                           lms_id=lms_id, lms_time=lms_time)]
+    dest = Path(tempfile.mkdtemp(prefix="archive-", dir=scratch))
+    skipped: list[str] = []
+    try:
+        extract_archive(path, dest, skipped=skipped)
+    except UnsafeArchive as exc:  # this student gets the message; the batch goes on
+        return [Submission(name, path, {}, refused=tr("Refused: {reason}.", reason=exc), origin=str(path),
+                           lms_id=lms_id, lms_time=lms_time)]
+    inside = _from_folder(_unwrap(dest), name, extra_ignored=skipped, scratch=scratch, strip_prefix=strip_prefix)
+    # An archive is always one student's, even when no lesson file survived extraction.
+    inside = inside or [Submission(name, dest, {}, tuple(skipped))]
+    one = len(inside) == 1 and inside[0].student == name
+    return [dataclasses.replace(s, origin=str(path) if one else f"{path} → {Path(s.origin or s.root).name}",
+                                lms_id=s.lms_id or (lms_id if one else ""),
+                                lms_time=s.lms_time or (lms_time if one else None)) for s in inside]
 
 
 def _lesson_id(match: re.Match) -> str:
@@ -301,24 +343,48 @@ def _unwrap(folder: Path) -> Path:
     return folder
 
 
-def _from_folder(folder: Path, name: str, extra_ignored: Iterable[str] = ()) -> list[Submission]:
+def _from_folder(folder: Path, name: str, extra_ignored: Iterable[str] = (), *, scratch: Path | None = None,
+                 strip_prefix: bool = False) -> list[Submission]:
     lessons = lessons_in(folder)
     if lessons:
-        return [Submission(name, folder, lessons, tuple(extra_ignored) + _ignored_files(folder, lessons))]
+        return [Submission(name, folder, lessons, tuple(extra_ignored) + _ignored_files(folder, lessons),
+                           origin=str(folder))]
+    exported = export_entries(folder)
+    if exported:
+        found = []
+        for entry in exported:
+            if entry.path.is_dir():
+                root = _unwrap(entry.path)
+                found.append(Submission(entry.student, root, lessons_in(root), _ignored_files(root, lessons_in(root)),
+                                        origin=str(entry.path), lms_id=entry.lms_id, lms_time=entry.time))
+            else:
+                found += _from_archive(entry.path, entry.student, scratch or _default_scratch(),
+                                       lms_id=entry.lms_id, lms_time=entry.time)
+        return found
     children = _visible_dirs(folder)
     students = [(child, _unwrap(child)) for child in children]
     if not any(lessons_in(root) for _, root in students) and not folder.name.endswith("-submissions"):
         return []
-    names = student_names(folder.name, [child.name for child in children])
-    return [Submission(names[child.name], root, lessons_in(root), _ignored_files(root, lessons_in(root)))
-            for child, root in students]
+    names = student_names(folder.name, [child.name for child in children], strip_prefix=strip_prefix)
+    found = [Submission(names[child.name], root, lessons_in(root), _ignored_files(root, lessons_in(root)),
+                        origin=str(child))
+             for child, root in students]
+    # archives beside the student folders are students too (never silently left out)
+    for entry in sorted(folder.iterdir()):
+        if entry.is_file() and not entry.is_symlink() and not entry.name.startswith(".") and (
+                is_archive(entry) or entry.name.lower().endswith(UNREADABLE_SUFFIXES)):
+            name = archive_stem(entry) if is_archive(entry) else entry.name.rsplit(".", 1)[0]
+            found += _from_archive(entry, name, scratch or _default_scratch())
+    return found
 
 
-def student_names(parent: str, folders: list[str]) -> dict[str, str]:
-    """Folder name -> student name: a prefix shared by all (`<assignment>-`) is dropped."""
+def student_names(parent: str, folders: list[str], *, strip_prefix: bool = False) -> dict[str, str]:
+    """Folder name -> student name. Only in GitHub Classroom's `<assignment>-submissions` folder is
+    the `<assignment>-` prefix dropped; elsewhere only with `strip_prefix` (the prefix shared by all,
+    up to a `-`): two sections' `nguyen-van-an` and `tran-van-an` must not both become `an`."""
     prefix = parent[:-len("submissions")] if parent.endswith("-submissions") else ""
     if not (prefix and all(f.startswith(prefix) for f in folders)):
-        common = os.path.commonprefix(folders) if len(folders) > 1 else ""
+        common = os.path.commonprefix(folders) if len(folders) > 1 and strip_prefix else ""
         prefix = common[:common.rfind("-") + 1]
     if any(len(f) <= len(prefix) for f in folders):
         prefix = ""
@@ -331,13 +397,17 @@ def notebook_name(match: re.Match) -> str:
     return f"{_lesson_id(match)}.{lang.lower()}.ipynb" if lang else f"{_lesson_id(match)}.ipynb"
 
 
-def _lone_notebook(path: Path, scratch: Path) -> Submission:
-    match = LESSON_NOTEBOOK.fullmatch(path.name)
-    student = path.resolve().parent.name or "student"
-    folder = Path(tempfile.mkdtemp(prefix=f"{student}-", dir=scratch))
-    notebook = f"{_lesson_id(match)}.ipynb"
-    _copy_file(path, folder / notebook)
-    return Submission(student, folder, {_lesson_id(match): folder})
+def _lone_notebooks(paths: list[Path], scratch: Path) -> Submission:
+    """Lesson notebooks given one by one, from one folder: its student's lessons."""
+    student = paths[0].resolve().parent.name or "student"
+    folder = Path(tempfile.mkdtemp(prefix="notebooks-", dir=scratch))
+    lessons = {}
+    for path in paths:
+        match = LESSON_NOTEBOOK.fullmatch(path.name)
+        if not (folder / notebook_name(match)).exists():
+            _copy_file(path, folder / notebook_name(match))
+        lessons[_lesson_id(match)] = folder
+    return Submission(student, folder, dict(sorted(lessons.items())))
 
 
 def _is_lesson_file(name: str, lesson_folder: bool) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import os
 import shutil
 import tempfile
@@ -21,9 +20,12 @@ import torch
 
 import grader
 from grader.checks import load_lesson
+from grader.classroom.recorded import bind_lesson
 from grader.handle import LocalHandle, NoAnswer
 from grader.i18n import set_language, tr
 from grader.judge import checkpoints, malloc
+from grader.judge.outcome import classify, status_of_unstarted
+from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
 from grader.judge.zygote import Zygote
 from grader.notebooks.as_module import notebook_as_module
@@ -44,6 +46,8 @@ class GradeOptions:
     call_timeout: float = 60.0
     lesson_timeout: float = 600.0
     memory_mb: int = 4096
+    max_reply_mb: float = 64.0         # the most one reply of a submission may carry; over it, no answer
+    worker_memory_mb: int = 0          # each judge worker's own memory limit (0: worker_limit.default_mb)
     force: bool = False
     seed: int = 0
     data_root: Path | None = None
@@ -53,6 +57,8 @@ class GradeOptions:
     executor: str = "local"            # "local" (a pool of forked workers) or "dask"
     scheduler: str | None = None       # the Dask scheduler's address, for executor="dask"
     lang: str = ""                     # language of the student-facing text ("": the active one, see grader.i18n)
+    course: Path | None = None         # course.toml: deadlines and late penalties (grader.gradebook.deadlines)
+    policy: str = "latest"             # which attempt counts in the views (grader.gradebook.policy)
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,9 @@ class Job:
     source: Path | None          # the lesson module or notebook to grade, None when not submitted
     checkpoints: tuple[Path, ...] = ()
     refused: str = ""            # why the submission could not be taken at all
+    submitted_at: str | None = None   # ISO 8601, and where that time came from (git, lms export, mtime)
+    submitted_from: str = ""
+    notes: tuple[str, ...] = ()  # for the student, about the lesson's files (e.g. a refused checkpoint)
 
 
 def checks_fingerprint() -> str:
@@ -71,25 +80,18 @@ def checks_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def submission_fingerprint(jobs: list[Job], options: GradeOptions, checks: str) -> str:
-    settings = [checks, options.seed, options.device, list(options.lessons)]
-    if options.lang not in ("", "en"):    # (English results from before languages existed stay valid)
-        settings.append(options.lang)
-    digest = hashlib.sha256(json.dumps(settings).encode())
-    for job in sorted(jobs, key=lambda j: j.lesson):
-        digest.update(job.lesson.encode())
-        for path in ([job.source] if job.source else []) + list(job.checkpoints):
-            digest.update(path.name.encode() + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
-
-
 class Worker:
-    """A judge worker process's state: its warm zygote and reference handles, for one set of options."""
+    """A judge worker process's state: its warm zygote and reference handles, for one set of options.
+
+    The references remember their pure answers (`reference_cache`) for every later job of the
+    lesson; they are forgotten whenever the worker is started with other options."""
 
     def __init__(self):
         self.options: GradeOptions | None = None
         self.zygote: Zygote | None = None
-        self.references: dict[str, LocalHandle] = {}
+        self.references: dict[str, CachedReference] = {}
+        self.lessons: dict = {}
+        self.checks = ""
 
     def start(self, options: GradeOptions) -> None:
         """Once per options: (re)start the zygote and forget the references."""
@@ -106,17 +108,27 @@ class Worker:
         preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
         self.zygote = Zygote(data_root=options.submission_data_root if preload else None)
         self.options = options
-        self.references = {}
+        self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
-    def reference(self, lesson_id: str) -> LocalHandle:
+    def reference(self, lesson_id: str) -> CachedReference:
         if lesson_id not in self.references:
-            lesson = load_lesson(lesson_id)
-            self.references[lesson_id] = LocalHandle(self.options.solutions / lesson_id / lesson.filename)
+            lesson, options = load_lesson(lesson_id), self.options
+            live = LocalHandle(options.solutions / lesson_id / lesson.filename)
+            self.references[lesson_id] = cached_reference(live, lesson=lesson_id, checks=self.checks,
+                                                          seed=options.seed, device=options.device,
+                                                          solutions=options.solutions)
         return self.references[lesson_id]
+
+    def lesson(self, lesson_id: str):
+        """The lesson, bound so that each check tells the cached reference which check it is."""
+        if lesson_id not in self.lessons:
+            self.lessons[lesson_id] = bind_lesson(load_lesson(lesson_id))
+        return self.lessons[lesson_id]
 
     def release(self) -> Zygote | None:
         """Forget everything and hand over the zygote (for the caller to close)."""
-        zygote, self.zygote, self.options, self.references = self.zygote, None, None, {}
+        zygote, self.zygote, self.options = self.zygote, None, None
+        self.references, self.lessons = {}, {}
         return zygote
 
 
@@ -127,13 +139,15 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
     if options is not None:
         worker.start(options)
+    worker.zygote.wait_ready()     # the worker's start-up (torch imported once) is not this job's time
     started = time.perf_counter()
     options = worker.options
     lesson = load_lesson(job.lesson)
     if job.source is None:
         message = job.refused or tr("No {filename} or {notebook} was submitted for {lesson}.",
                                     filename=lesson.filename, notebook=f"{lesson.id}.ipynb", lesson=lesson.id)
-        return job, _not_gradable(lesson, message), [], time.perf_counter() - started
+        status = "refused" if job.refused else "missing"
+        return job, _not_gradable(lesson, message, status), [], time.perf_counter() - started
     workdir = Path(tempfile.mkdtemp(prefix=f"grader-{job.lesson}-"))
     handle = None
     try:
@@ -142,21 +156,24 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
             try:
                 target.write_text(notebook_as_module(job.source), encoding="utf-8")
             except NotANotebook as exc:
-                return job, _not_gradable(lesson, f"{exc}."), [], time.perf_counter() - started
+                return job, _not_gradable(lesson, f"{exc}.", "not importable"), [], time.perf_counter() - started
         else:
             shutil.copyfile(job.source, target)
         for checkpoint in job.checkpoints:
             shutil.copyfile(checkpoint, workdir / checkpoint.name)
-        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb)
+        budget = Budget(call_s=options.call_timeout, lesson_s=options.lesson_timeout, memory_mb=options.memory_mb,
+                        reply_mb=options.max_reply_mb)
         data_dirs = [options.submission_data_root] if options.submission_data_root else []
         try:
             handle = ProcessHandle(worker.zygote, target, workdir, budget, project_root=PROJECT_ROOT,
                                    data_dirs=data_dirs, filename=job.source.name)
         except NoAnswer as exc:
-            return job, _not_gradable(lesson, exc.message), [], time.perf_counter() - started
-        result = grade_lesson(lesson, handle, worker.reference(job.lesson), devices=devices_for(options.device),
-                              seed=options.seed, data_root=options.data_root,
+            return job, _not_gradable(lesson, exc.message, status_of_unstarted(exc.limit)), [], \
+                time.perf_counter() - started
+        result = grade_lesson(worker.lesson(job.lesson), handle, worker.reference(job.lesson),
+                              devices=devices_for(options.device), seed=options.seed, data_root=options.data_root,
                               submission_data_root=options.submission_data_root)
+        result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
         # which file was graded, as pytest, the score cell and `grader classroom` say it (one rule)
@@ -168,10 +185,10 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _not_gradable(lesson, message: str) -> LessonResult:
+def _not_gradable(lesson, message: str, status: str) -> LessonResult:
     checks = tuple(CheckResult(c.id, c.lesson, c.todo, c.name, d, c.points, "failed", message)
                    for c, d in planned_runs(lesson, devices_for(worker.options.device)))
-    return LessonResult(lesson.id, lesson.title, checks, problem=message)
+    return LessonResult(lesson.id, lesson.title, checks, problem=message, status=status)
 
 
 def _checkpoint_notes(job: Job) -> list[str]:

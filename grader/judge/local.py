@@ -1,16 +1,16 @@
-"""The embedded executor: a pool of forked judge workers on this machine, each with its own zygote."""
+"""The embedded executor: supervised judge workers on this machine, each with its own zygote.
+
+A job whose worker is lost (killed, over its memory limit, raised, overran) is graded again once
+on a fresh worker, then recorded as a judge error; the batch goes on (`supervisor.py`).
+"""
 
 from __future__ import annotations
 
-import multiprocessing
-
 from grader.judge.jobs import GradeOptions, Job, grade_job, worker
+from grader.judge.supervisor import run_supervised
 
 
 def run_jobs(jobs: list[Job], options: GradeOptions):
     """Yields (job, lesson result, active protections, seconds) as jobs finish, in any order."""
-    workers = max(1, min(options.jobs, len(jobs)))
-    context = multiprocessing.get_context("fork")
-    # Forked: each pool process starts with its own copy of `worker`, which `worker.start` fills.
-    with context.Pool(workers, initializer=worker.start, initargs=(options,)) as pool:
-        yield from pool.imap_unordered(grade_job, jobs)
+    # Forked: each worker process starts with its own copy of `worker`, which `worker.start` fills.
+    yield from run_supervised(jobs, options, grade_job, prepare=worker.start)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.checks import load_lesson
-from grader.judge.intake import LESSON_NOTEBOOK, notebook_name
+from grader.gradebook.deadlines import submitted_at
+from grader.i18n import tr
+from grader.judge.intake import LESSON_NOTEBOOK, MAX_LESSON_FILE_BYTES, MiB, notebook_name
 from grader.judge.jobs import PROJECT_ROOT, Job
 from grader.notebooks.submitted import submitted_source
 
@@ -36,7 +38,23 @@ def plan(submissions, lessons: tuple[str, ...],
                     source = submitted_source(candidates, solutions / lesson_id / lesson.filename)
                 if folder.is_dir():
                     checkpoints = tuple(sorted(p for p in folder.glob("*.ckpt") if p.is_file() and not p.is_symlink()))
+            checkpoints, notes = _cap_checkpoints(checkpoints)
+            when, origin = (submitted_at(Path(submission.root), [source, *checkpoints],
+                                         lms_time=getattr(submission, "lms_time", None))
+                            if source is not None else (None, ""))
             jobs.append(Job(submission.student, lesson_id, source, checkpoints,
-                            getattr(submission, "refused", "")))
+                            getattr(submission, "refused", ""), when, origin, notes))
         planned[submission.student] = (submission, jobs)
     return planned
+
+
+def _cap_checkpoints(checkpoints: tuple[Path, ...]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    """Checkpoints over the size cap are refused, never copied nor read."""
+    kept, notes = [], []
+    for path in checkpoints:
+        if path.stat().st_size > MAX_LESSON_FILE_BYTES:
+            notes.append(tr("{name} was not graded: checkpoints larger than {mib} MiB are refused.",
+                            name=path.name, mib=MAX_LESSON_FILE_BYTES // MiB))
+        else:
+            kept.append(path)
+    return tuple(kept), tuple(notes)

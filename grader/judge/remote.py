@@ -3,8 +3,9 @@
 The judge keeps its own clock: each request has a wall-time budget, and the whole lesson has
 one too. It also watches the child's printed output (stdout and stderr go to one file that the
 judge created and keeps open, so renaming or deleting it hides nothing). A child that hangs,
-dies, prints too much or floods the socket is killed and every later request gets `NoAnswer`
-naming the limit, so "no answer" can only ever cost points.
+dies, prints too much, floods the socket or sends a reply over its size budget (refused
+before it is read) is killed and every later request gets `NoAnswer` naming the limit, so
+"no answer" can only ever cost points.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import codec
 from grader.handle import Handle, NoAnswer
 from grader.i18n import N_, tr, tr_marked
 from grader.judge import protocol
@@ -36,6 +38,7 @@ LIMIT_MESSAGES = {
     "exited": N_("your code ended its own process (exit code {code})"),
     "crashed": N_("the process running your code crashed (signal {signal})"),
     "protocol": N_("the process running your code sent something unreadable and was stopped"),
+    "reply size": N_("your code returned more than {reply_mb:g} MB"),
 }
 
 
@@ -71,6 +74,11 @@ class Budget:
     file_mb: int = 64
     output_mb: float = 1.0
     max_pids: int = 64
+    reply_mb: float = 64.0      # one reply (all its tensors and arrays together), read only when under it
+
+    @property
+    def reply_bytes(self) -> int:
+        return int(self.reply_mb * 2**20)
 
 
 class ProcessHandle(Handle):
@@ -78,6 +86,9 @@ class ProcessHandle(Handle):
                  project_root: Path, data_dirs: list[Path], filename: str):
         self.zygote, self.budget, self.filename = zygote, budget, filename
         self.failure: NoAnswer | None = None
+        self.max_reply_bytes = budget.reply_bytes
+        zygote.wait_ready()     # the judge's own warm-up is not the lesson's time
+        self.limits_hit: list[tuple[str, str]] = []    # (limit, message) for each child stopped
         self.started = time.monotonic()
         self.respawns = 0
         self.job = {
@@ -142,13 +153,26 @@ class ProcessHandle(Handle):
                 if time.monotonic() >= deadline:
                     raise TimeoutError
             self.sock.settimeout(max(0.001, deadline - time.monotonic()))
-            message = protocol.receive(self.sock)
-        except (socket.timeout, TimeoutError):
+            # JSON costs its reader up to ~25 times its size in Python objects: 1/16 of the budget
+            header_budget = min(protocol.MAX_HEADER_BYTES, self.budget.reply_bytes // 16)
+            message = protocol.receive(self.sock, max_header=header_budget, max_buffers=self.budget.reply_bytes)
+        except protocol.TooLarge:
+            self._fail("reply size")
+        except TimeoutError:
             self._fail("lesson time" if self._lesson_left() <= 0 else "call time")
         except (protocol.ProtocolError, OSError) as exc:
             self._fail(None, exc)
         self._check_output()
         return message
+
+    def _decode(self, tree, buffers):
+        """A reply that declares more than the budget, or lies about its sizes, ends the child."""
+        try:
+            return super()._decode(tree, buffers)
+        except codec.TooLarge:
+            self._fail("reply size")
+        except codec.CodecError as exc:
+            self._fail("protocol", exc)
 
     def _output_size(self) -> int:
         return os.fstat(self.output).st_size
@@ -171,7 +195,7 @@ class ProcessHandle(Handle):
         try:
             self.sock.settimeout(self._call_timeout())
             protocol.send(self.sock, request, buffers)
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             self._fail("call time")
         except OSError as exc:
             self._fail(None, exc)
@@ -186,6 +210,7 @@ class ProcessHandle(Handle):
             limit = self._limit_from_status(status, exc)
         values = dict(vars(self.budget), code=status.get("code"), signal=status.get("signal"))
         self.failure = NoAnswer(tr("No answer: {reason}.", reason=tr_marked(LIMIT_MESSAGES[limit], **values)), limit)
+        self.limits_hit.append((limit, self.failure.message))
         raise self.failure
 
     def _limit_from_status(self, status: dict, exc: Exception | None) -> str:

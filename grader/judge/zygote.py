@@ -15,6 +15,7 @@ import importlib
 import io
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,18 +25,21 @@ import time
 from pathlib import Path
 
 from grader.judge import malloc
+from grader.judge.environment import child_environment, zygote_environment
 from grader.judge.sandbox.cgroups import Cgroup, cgroups_writable
 from grader.judge.sandbox.confinement import confine, die_with_parent
 from grader.judge.sandbox.limits import Limits
 
 CONTROL_BYTES = 64 * 1024
+HOME_PREFIX = "grader-zygote-home-"   # the zygote's HOME, removed by whichever of it and Zygote ends last
 
 
 # --- judge side ----------------------------------------------------------------
 class Zygote:
     def __init__(self, *, data_root: Path | None = None, threads: int = 1):
         judge_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTORCH_NVML_BASED_CUDA_CHECK="1")
+        self.home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
+        env = zygote_environment(self.home)    # never the judge's own: it may hold secrets
         args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads)]
         if data_root:
             args.append(str(data_root))
@@ -85,6 +89,7 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self.process.kill()
         self.control.close()
+        shutil.rmtree(self.home, ignore_errors=True)
 
 
 # --- zygote side ---------------------------------------------------------------
@@ -148,7 +153,9 @@ def _child(job: dict, rpc_fd: int) -> None:
     try:
         workdir = Path(job["workdir"])
         os.chdir(workdir)
-        os.environ.update(TMPDIR=str(workdir), HOME=str(workdir), MPLCONFIGDIR=str(workdir))
+        allowed = child_environment(workdir)
+        os.environ.clear()
+        os.environ.update(allowed)
         tempfile.tempdir = None
         null = os.open(os.devnull, os.O_RDONLY)
         out = os.open(workdir / "output.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -311,6 +318,8 @@ def main(argv: list[str]) -> None:
             children.reap_finished()
     finally:
         children.close()
+        if Path(os.environ.get("HOME", "/")).name.startswith(HOME_PREFIX):   # the home Zygote() made for it
+            shutil.rmtree(os.environ["HOME"], ignore_errors=True)
 
 
 def _wait(pid: int, timeout: float) -> dict:

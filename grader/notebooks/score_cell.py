@@ -2,10 +2,11 @@
 
 The notebook's own definitions are the submission (unless the student changed the lesson's `.py`
 file, which is then graded, by the judge's rule: grader/notebooks/submitted.py; the cell says which
-file it graded): the lesson's checks reach them through a handle, exactly as `pytest exercises/lessonNN` reaches the `.py` file (same checks, seed, devices,
-points and reference: `solutions/` when present, else the answers recorded at release), and the
-score table is printed. Nothing here raises into the notebook: a stub notebook runs top to bottom
-and reads "not started"; a problem of the grader itself is printed as one line.
+file it graded): the lesson's checks reach them through a handle, exactly as `pytest
+exercises/lessonNN` reaches the `.py` file (same checks, seed, devices, points and reference:
+`solutions/` when present, else the answers recorded at release), and the score table is printed.
+Nothing here raises into the notebook: a stub notebook runs top to bottom and reads "not
+started"; a problem of the grader itself is printed as one line.
 
 The handle reads the notebook's globals live (not a copy), so a probe that patches a name the
 student's functions use (lesson 1's `get_device` with CUDA "available") is seen by those functions.
@@ -35,7 +36,8 @@ TEXT = {   # the few lines this cell prints itself (the table comes from grader.
         "broken": "The checks could not finish ({error}). This is not your fault; tell your instructor.",
     },
     "vi": {
-        "not_a_lesson": "check_notebook: không có bài học {lesson!r}; ô chấm điểm phải ghi đúng bài học của notebook này.",
+        "not_a_lesson": "check_notebook: không có bài học {lesson!r}; "
+                        "ô chấm điểm phải ghi đúng bài học của notebook này.",
         "no_reference": "Không thể bắt đầu chấm: {problem}",
         "broken": "Không thể chấm xong ({error}). Đây không phải lỗi của bạn; hãy báo cho giảng viên.",
     },

@@ -75,7 +75,8 @@ def l01_from_numpy_sharing(session, a: np.ndarray) -> dict:
         return {"is_tensor": False, "type": type(out).__name__}
     facts = {"is_tensor": True}
     a += 1
-    facts["tensor_follows_array"] = bool(out.shape == a.shape and np.array_equal(out.detach().cpu().numpy(), before + 1))
+    follows = out.shape == a.shape and np.array_equal(out.detach().cpu().numpy(), before + 1)
+    facts["tensor_follows_array"] = bool(follows)
     try:
         with torch.no_grad():
             out.add_(1)

@@ -18,9 +18,7 @@ from grader.probes import probe
 def mnist_train_loader(session, root: str, start: int, stop: int, batch_size: int, shuffle: bool,
                        seed: int = 0):
     """A fast in-memory loader over training images [start, stop) (the order depends only on `seed`)."""
-    images, labels = load_mnist(root, "train")  # fresh tensors: nobody else holds them
-    if stop - start < len(images):
-        images, labels = images[start:stop].clone(), labels[start:stop].clone()  # free the rest
+    images, labels = load_mnist(root, "train", start, stop)  # fresh tensors: nobody else holds them
     return tensor_loader(images, labels, batch_size, shuffle, seed)
 
 
@@ -74,6 +72,10 @@ def _transform_names(transform) -> list[str]:
     return [type(transform).__name__]
 
 
+def _shape_and_dtype(value):
+    return (list(value.shape), str(value.dtype)) if isinstance(value, torch.Tensor) else type(value).__name__
+
+
 @probe
 def loader_facts(session, loader) -> dict:
     """What a loader is made of, and what its first batch and its data set's first item look like."""
@@ -97,8 +99,8 @@ def loader_facts(session, loader) -> dict:
                            "label_type": type(label).__name__}
     images, labels = next(iter(loader))[:2]
     facts["first_batch"] = {
-        "images": (list(images.shape), str(images.dtype)) if isinstance(images, torch.Tensor) else type(images).__name__,
-        "labels": (list(labels.shape), str(labels.dtype)) if isinstance(labels, torch.Tensor) else type(labels).__name__,
+        "images": _shape_and_dtype(images),
+        "labels": _shape_and_dtype(labels),
     }
     return facts
 

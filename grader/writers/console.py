@@ -6,6 +6,7 @@ import textwrap
 
 from grader.i18n import N_, tr, tr_marked
 from grader.results import LessonResult, SubmissionResult, percent
+from grader.writers.safe_text import plain
 
 STATUS_WORDS = {        # English here (the instructors' report uses them as they are); `status_word` translates
     "passed": N_("passed"),
@@ -44,16 +45,17 @@ def render_lesson(result: LessonResult, *, width: int = 88, show_messages: bool 
                      f"{format_points(summary.score):>4} / {format_points(summary.max_score)}")
     if result.problem:
         lines.append(f" {result.problem}")
-    lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / {format_points(result.max_score)}"
-                 f"   ({percent(result.score, result.max_score):g}%)")
+    lines.append(f" {total:<{name_width + status_width}}{format_points(result.score):>4} / "
+                 f"{format_points(result.max_score)}   ({percent(result.score, result.max_score):g}%)")
     if show_messages:
-        wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages]
+        wrong = [(todo, s) for todo, s in todos.items() if s.status in ("failed", "error") and s.messages
+                 and s.messages[0] != result.problem]     # a lesson-level problem is said once, above
         if wrong:
             lines.append("")
         for todo, summary in wrong:
             lines.append(textwrap.fill(f"{todo}: {summary.messages[0]}", width=width,
                                        initial_indent=" ✗ ", subsequent_indent="   "))
-    return "\n".join(lines)
+    return plain("\n".join(lines))
 
 
 def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
@@ -63,4 +65,13 @@ def render_submission(result: SubmissionResult, *, width: int = 88) -> str:
     parts += [render_lesson(lesson, width=width) for lesson in result.lessons]
     parts.append(tr("Total: {score} / {max_score} ({percent:g}%)", score=format_points(result.score),
                     max_score=format_points(result.max_score), percent=percent(result.score, result.max_score)))
-    return "\n\n".join(parts)
+    return plain("\n\n".join(parts))
+
+
+def student_line(result: SubmissionResult) -> str:
+    """One line per student for the instructor's console, printed as soon as the student is graded:
+    the points and each lesson whose status is not plain "graded"."""
+    unusual = [f"{lesson.lesson} {lesson.status}" + (f" −{100 * lesson.penalty:g}%" if lesson.penalty else "")
+               for lesson in result.lessons if lesson.status != "graded"]
+    return plain(f"  {result.student:<24} {result.score:>6g} / {result.max_score:<5g} "
+                 f"({percent(result.score, result.max_score):g}%)  " + (", ".join(unusual) or result.status))

@@ -16,20 +16,21 @@ import html
 import io
 import json
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 from urllib.parse import quote
 
 from grader.results import CheckResult, SubmissionResult, percent, submission_from_dict
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
+from grader.writers.safe_text import plain
 
 SLOWEST = 10
 
 
 def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    return html.escape(plain(value), quote=True)
 
 
 # --- class statistics ----------------------------------------------------------------------
@@ -120,7 +121,8 @@ def _histograms(graded: list[SubmissionResult], lessons: list[tuple[str, str]]) 
 
     panels = [("all lessons (total)", [percent(r.score, r.max_score) for r in graded])]
     for lesson_id, title in lessons:
-        values = [percent(l.score, l.max_score) for r in graded for l in r.lessons if l.lesson == lesson_id]
+        values = [percent(lesson.score, lesson.max_score)
+                  for r in graded for lesson in r.lessons if lesson.lesson == lesson_id]
         panels.append((f"{lesson_id} · {title}", values))
     columns = min(3, len(panels))
     rows = -(-len(panels) // columns)
@@ -246,7 +248,7 @@ def _headline(results: list[SubmissionResult], graded: list[SubmissionResult], s
         facts.append("sandbox: " + (_e(", ".join(map(str, protections))) if protections
                                     else '<span class="st-error">none (ran unconfined)</span>'))
     versions = sorted({r.grader_version for r in graded or results if r.grader_version})
-    seeds = sorted({r.seed for r in graded or results})
+    seeds = sorted({r.seed for r in graded or results if r.seed})   # 0: kept secret (grades.sqlite)
     if versions:
         facts.append("grader " + _e(", ".join(versions)))
     if seeds:
@@ -291,7 +293,8 @@ def _errors(results: list[SubmissionResult], feedback_links: dict[str, str], unr
         rows = []
         for r in broken:
             notes = "".join(f"<div>{_e(n)}</div>" for n in r.notes)
-            notes += "".join(f"<div>{_e(l.lesson)}: {_e(l.problem)}</div>" for l in r.lessons if l.problem)
+            notes += "".join(f"<div>{_e(lesson.lesson)}: {_e(lesson.problem)}</div>"
+                             for lesson in r.lessons if lesson.problem)
             rows.append(f'<tr class="bad"><td>{_student_link(r.student, feedback_links)}</td>'
                         f'<td class="st-judge">{_e(r.status)}</td><td>{notes or "–"}</td></tr>')
         out.append("<h3>Submissions the judge could not grade</h3>"
@@ -321,11 +324,11 @@ def _errors(results: list[SubmissionResult], feedback_links: dict[str, str], unr
                    + _table(["check", "devices", "students", "message"], rows, numeric=(2,)))
     if not out:
         out.append('<p class="st-passed">None: every submission was graded and no check broke.</p>')
-    problems = [(r, l) for r in results if r.status == "graded" for l in r.lessons if l.problem]
+    problems = [(r, lesson) for r in results if r.status == "graded" for lesson in r.lessons if lesson.problem]
     if problems:
         problems.sort(key=lambda p: (p[1].lesson, p[0].student))
-        rows = [f"<tr><td>{_student_link(r.student, feedback_links)}</td><td>{_e(l.lesson)}</td>"
-                f"<td>{_e(l.problem)}</td></tr>" for r, l in problems]
+        rows = [f"<tr><td>{_student_link(r.student, feedback_links)}</td><td>{_e(lesson.lesson)}</td>"
+                f"<td>{_e(lesson.problem)}</td></tr>" for r, lesson in problems]
         out.append(f"<details><summary>{len(problems)} lesson(s) could not be graded at all "
                    "(not submitted, not importable, timed out…)</summary>"
                    + _table(["student", "lesson", "problem"], rows) + "</details>")
@@ -339,9 +342,10 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
               feedback_links: dict[str, str]) -> str:
     rows = []
     for r in sorted(results, key=lambda r: r.student):
-        by_lesson = {l.lesson: l for l in r.lessons}
-        cells = "".join(_num(f"{format_points(by_lesson[l].score)} / {format_points(by_lesson[l].max_score)}")
-                        if l in by_lesson else _num("–") for l, _ in lessons)
+        by_lesson = {lesson.lesson: lesson for lesson in r.lessons}
+        cells = "".join(_num(f"{format_points(by_lesson[lesson].score)} / {format_points(by_lesson[lesson].max_score)}"
+                             + (f" ({by_lesson[lesson].status})" if by_lesson[lesson].status != "graded" else ""))
+                        if lesson in by_lesson else _num("–") for lesson, _ in lessons)
         feedback = (f'<a href="{_e(feedback_links[r.student])}">feedback.md</a>'
                     if r.student in feedback_links else "–")
         status = (f"<td>{_e(r.status)}</td>" if r.status == "graded"
@@ -351,7 +355,7 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
                     + _num(f"{format_points(r.score)} / {format_points(r.max_score)}")
                     + _num(f"{percent(r.score, r.max_score):g}%") + status
                     + _num(f"{r.execution_time:.1f} s") + f"<td>{feedback}</td></tr>")
-    headers = ["student", *(l for l, _ in lessons), "total", "percent", "status", "time", "feedback"]
+    headers = ["student", *(lesson for lesson, _ in lessons), "total", "percent", "status", "time", "feedback"]
     n = len(lessons)
     return _table(headers, rows, numeric=(*range(1, n + 3), n + 4))
 
@@ -403,7 +407,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
 def _gradebook_students(path: Path) -> list[str] | None:
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         return [row["student"] for row in csv.DictReader(handle) if row.get("student")]
 
 

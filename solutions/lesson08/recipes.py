@@ -15,7 +15,6 @@ import torch
 import torch.nn as nn
 from torch.utils.data import DataLoader, Dataset
 
-
 # --- Autograd -------------------------------------------------------------------------------
 
 

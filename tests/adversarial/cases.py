@@ -13,6 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SOLUTION_MARK = "@@SOLUTION@@"   # replaced by the reference solution's source
+SECRET = "s3cr3t-adversarial-token-77c1"   # planted in the judge's environment while the catalogue runs
+SECRET_NAME = "GRADER_ADVERSARIAL_API_TOKEN"
+KILL_MARK = "# KILL-MY-JUDGE-WORKER"     # see tests/adversarial/killer.py
+FAKE_PASS = "\x1b[2J\x1b[1;32m ALL CHECKS PASSED 10 / 10\r"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class Case:
     lessons: tuple[str, ...] = ("lesson03",)
     note: str = ""                         # a phrase the lesson's notes must contain
     outside: str = ""                      # a path that must NOT exist after the run
+    kill_worker: bool = False              # the judge worker grading it is SIGKILLed mid-job (each time)
+    absent: tuple[str, ...] = ()           # text that must appear in no file the batch wrote
+    feedback: str = ""                     # a phrase the student's feedback.md must contain
     description: str = field(default="", compare=False)
 
 
@@ -86,22 +93,25 @@ CASES = [
     Case("huge_print", patched("def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
     Case("endless_print", patched("import time\ndef forward(x, w):\n    while True:\n"
-                                  "        print('x' * 2**16)\n        time.sleep(0.001)\n"), 2, "printed more than 1 MB"),
+                                  "        print('x' * 2**16)\n        time.sleep(0.001)\n"), 2,
+         "printed more than 1 MB"),
     Case("hides_its_output", patched("import os\nos.rename('output.log', 'quiet.log')\n"
                                      "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
     Case("deletes_its_output", patched("import os\nos.remove('output.log')\n"
                                        "def forward(x, w):\n    print('x' * 3 * 2**20)\n    return x * w\n"), 2,
          "printed more than 1 MB"),
+    Case("huge_reply", patched("def squared_error(y_pred, y):\n    return torch.ones(120_000_000)\n"), 2,
+         "returned more than 64 MB", description="a 480 MB return value (issue 10: the judge read it all)"),
     Case("huge_file", patched("def forward(x, w):\n    with open('big.bin', 'wb') as f:\n"
                               "        while True:\n            f.write(b'0' * 2**20)\n"), 2, "wrote more than 64 MB"),
     # --- lying to the judge ---------------------------------------------------------------------------
     Case("patches_torch_allclose", patched(
-        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE,
-        "wrong values"),
+        "torch.allclose = lambda *a, **k: True\ntorch.equal = lambda *a, **k: True\n" + WRONG_FORWARD),
+        WRONG_FORWARD_SCORE, "wrong values"),
     Case("patches_torch_testing", patched(
-        "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE,
-        "wrong values"),
+        "import torch.testing\ntorch.testing.assert_close = lambda *a, **k: None\n" + WRONG_FORWARD),
+        WRONG_FORWARD_SCORE, "wrong values"),
     Case("patches_numpy_testing", patched(
         "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"
         "numpy.allclose = lambda *a, **k: True\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values"),
@@ -128,7 +138,8 @@ CASES = [
         "    try: pathlib.Path(p).write_text(json.dumps({'score': 10, 'tests': []}))\n"
         "    except OSError: pass\n" + WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values"),
     Case("ships_conftest_and_ini", {**patched(WRONG_FORWARD),
-         "conftest.py": "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+         "conftest.py": "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
+                        "def pytest_runtest_makereport(item, call):\n"
                         "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n",
          "exercises/lesson03/conftest.py": "raise SystemExit('hijack')\n",
          "pytest.ini": "[pytest]\naddopts = -p no:torch_course_grader\n",
@@ -161,6 +172,23 @@ CASES = [
     Case("opens_a_network_socket", patched(
         "import socket\ndef forward(x, w):\n    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n"
         "    s.close()\n    return x * w\n"), 2, "Operation not permitted", needs="seccomp"),
+    # --- hurting the judge or the class (issue 10) -------------------------------------------
+    Case("killed_worker", patched(KILL_MARK + "\n"), 0, "Judge error: this lesson could not be graded",
+         kill_worker=True, description="the judge worker grading it dies mid-job, twice (as to the OOM killer)"),
+    Case("reads_the_environment", patched(
+        "import os\ndef forward(x, w):\n"
+        "    names = sorted(os.environ, key=lambda n: not any(w in n for w in ('TOKEN', 'SECRET', 'KEY')))\n"
+        "    seen = ' '.join(f'{n}={os.environ[n]}' for n in names)\n"
+        "    try:\n        seen += open('/proc/self/environ').read()\n"
+        "    except OSError as exc:\n        seen += repr(exc)\n"
+        "    raise RuntimeError(seen)\n"), 2, "HOME=", absent=(SECRET,),
+         description="raises an exception holding os.environ, secret-looking names first"),
+    Case("fakes_a_pass_with_control_sequences", patched(
+        f"def forward(x, w):\n    raise RuntimeError({FAKE_PASS!r})\n"), 2, "ALL CHECKS PASSED",
+         absent=("\x1b", "\r"), feedback="x1b",
+         description="clears the terminal and prints a fake result in its message"),
+    Case("=1+2+cmd|calc!A0", patched(WRONG_FORWARD), WRONG_FORWARD_SCORE, "wrong values",
+         description="a student folder named as a spreadsheet formula"),
     # --- broken files ---------------------------------------------------------------------------------
     Case("non_utf8_source", {LESSON: b"NAME = 'caf\xe9'\ndef forward(x, w):\n    return x * w\n"}, 0,
          "could not be imported: SyntaxError"),

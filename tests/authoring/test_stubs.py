@@ -2,8 +2,8 @@ import importlib.util
 import textwrap
 
 import pytest
-
 from conftest import EXERCISES, SOLUTIONS
+
 from grader.authoring.exercises import drifted_stubs, expected_stubs
 from grader.authoring.stubs import MarkerError, make_stub, parse_todos
 

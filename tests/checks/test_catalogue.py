@@ -2,21 +2,29 @@
 message names it (the phrase its patch declares), every other correct style keeps full marks — all
 through the runner real grading uses."""
 
-import pytest
+import os
 
+import pytest
 from catalogue import variants
 from conftest import EXERCISES, SOLUTIONS, written_lessons
+
 from grader.checks import LESSON_IDS, load_lesson
 from grader.handle import LocalHandle
-from grader.runner import grade_lesson
+from grader.runner import DEFAULT_SEED, grade_lesson
 
 DEVICES = ("cpu", "cuda")
+
+
+# GRADER_TEST_SEED=N runs the catalogue with another base seed: the judge's secret seed draws other
+# examples, and each verdict should hold for them too.
+SEED = int(os.environ.get("GRADER_TEST_SEED", DEFAULT_SEED))
 
 
 def grade(lesson_id, path, reference, mnist_root, todos=None):
     lesson = load_lesson(lesson_id)
     root = mnist_root if lesson.needs_mnist else None
-    return grade_lesson(lesson, LocalHandle(path), reference, devices=DEVICES, data_root=root, todos=todos)
+    return grade_lesson(lesson, LocalHandle(path), reference, devices=DEVICES, data_root=root, todos=todos,
+                        seed=SEED)
 
 
 def explain(result):
@@ -84,6 +92,7 @@ def test_catalogue_variant(variant, reference_handles, tmp_path, request):
         assert not kept, f"{variant.description}: {kept} kept full marks"
         assert named_in_first_message(result, variant), \
             f"{variant.description}: no TODO's first message says {variant.expect!r}:\n{explain(result)}"
-        messages = [c.message for c in result.checks if c.todo in variant.loses and c.status not in ("passed", "skipped")]
+        messages = [c.message for c in result.checks
+                    if c.todo in variant.loses and c.status not in ("passed", "skipped")]
         unsaid = [text for text in variant.says if not any(text in message for message in messages)]
         assert not unsaid, f"{variant.description}: no message says {unsaid}\n{explain(result)}"

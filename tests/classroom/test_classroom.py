@@ -10,11 +10,18 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import EXERCISES, PROJECT, SOLUTIONS
+
 from grader.checks import load_lesson
-from grader.classroom.recorded import (AnswerStore, NotRecorded, RecordedHandle, RecordingHandle, bind_lesson,
-                                       replayable_hypothesis, request_key)
+from grader.classroom.recorded import (
+    AnswerStore,
+    NotRecorded,
+    RecordedHandle,
+    RecordingHandle,
+    bind_lesson,
+    replayable_hypothesis,
+    request_key,
+)
 from grader.classroom.reporter_result import encode, lesson_result, point_scale
 from grader.handle import LocalHandle
 from grader.lesson import Lesson

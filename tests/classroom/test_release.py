@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import PROJECT, SOLUTIONS
+from test_classroom import decode_runner, reporter_numbers, validate_result
+
+from grader.authoring.stubs import parse_todos
 from grader.checks import LESSON_IDS, load_lesson
 from grader.classroom.generated import workflow_text
 from grader.classroom.release import release
-from grader.authoring.stubs import parse_todos
-from test_classroom import decode_runner, reporter_numbers, validate_result
 
 LESSONS = ["lesson03", "lesson08"]       # fast ones; `grader release` with no --lessons takes all
 PYTHON = sys.executable
@@ -75,8 +75,8 @@ def test_tree_holds_the_template_and_nothing_else(released):
         assert absent not in names
     assert not any(n.startswith(("grader/judge/", "grader/classroom/templates/", "solutions/", "tests/"))
                    for n in names)
-    unreleased = [l for l in LESSON_IDS if l not in LESSONS]
-    assert not any(f"exercises/{l}/" in n or f"answers/{l}." in n for l in unreleased for n in names)
+    unreleased = [lid for lid in LESSON_IDS if lid not in LESSONS]
+    assert not any(f"exercises/{lid}/" in n or f"answers/{lid}." in n for lid in unreleased for n in names)
     assert sorted(names) == report.files
 
 
@@ -86,7 +86,7 @@ def _solution_bodies():
     for path in sorted(SOLUTIONS.glob("lesson*/*.py")):
         for todo in parse_todos(path.read_text(encoding="utf-8"), str(path)):
             lines = [line.strip() for line in todo.body]
-            bodies[f"{path.name} {todo.name}"] = [l for l in lines if len(l) >= 12 and not l.startswith("#")]
+            bodies[f"{path.name} {todo.name}"] = [lid for lid in lines if len(lid) >= 12 and not lid.startswith("#")]
     return bodies
 
 
@@ -258,7 +258,7 @@ def test_workflow_pins_actions_and_installs_cpu_torch(released):
         assert reporter_numbers([broken]) == (0, 0)
     reporter = steps[-1]
     assert reporter["if"] == "${{ !cancelled() }}" and reporter["with"]["runners"] == ",".join(LESSONS)
-    assert reporter["env"] == {f"{l.upper()}_RESULTS": f"${{{{steps.{l}.outputs.result}}}}" for l in LESSONS}
+    assert reporter["env"] == {f"{lid.upper()}_RESULTS": f"${{{{steps.{lid}.outputs.result}}}}" for lid in LESSONS}
 
 
 def test_the_reporter_is_pinned_by_the_sha_given(tmp_path):
@@ -383,5 +383,5 @@ def test_readme_and_pyproject(released):
 @pytest.mark.skipif(os.environ.get("GRADER_SLOW_TESTS") != "1", reason="all lessons take minutes: GRADER_SLOW_TESTS=1")
 def test_every_written_lesson_releases(tmp_path):
     report = release(tmp_path / "all")
-    assert [l.lesson for l in report.lessons] == [l for l in LESSON_IDS if (SOLUTIONS / l).is_dir()
-                                                  and (PROJECT / "grader" / "checks" / f"{l}.py").is_file()]
+    assert [lid.lesson for lid in report.lessons] == [lid for lid in LESSON_IDS if (SOLUTIONS / lid).is_dir()
+                                                  and (PROJECT / "grader" / "checks" / f"{lid}.py").is_file()]

@@ -27,7 +27,8 @@ def imported_modules(path: Path, name: str):
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
             targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base for alias in node.names]
         else:
             continue
@@ -80,7 +81,8 @@ def test_every_function_local_import_states_its_reason():
     def explained(lines: list[str], line: int) -> bool:
         """A comment on the import's line, or on the line just above its block of imports."""
         above = line - 1
-        while above > 0 and (not lines[above - 1].strip() or lines[above - 1].lstrip().startswith(("import ", "from "))):
+        while above > 0 and (not lines[above - 1].strip()
+                             or lines[above - 1].lstrip().startswith(("import ", "from "))):
             above -= 1
         return "#" in lines[line - 1] or (above > 0 and "#" in lines[above - 1])
 

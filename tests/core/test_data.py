@@ -184,6 +184,16 @@ def test_disk_cache_is_used_and_results_are_fresh_copies(real_root, monkeypatch)
 
 
 @needs_real_mnist
+def test_a_slice_loads_the_same_values_and_stays_fresh(real_root):
+    images, labels = data.load_mnist(real_root, "train")
+    for start, stop in ((100, 105), (-6000, None), (59_998, 60_000)):
+        part, part_labels = data.load_mnist(real_root, "train", start, stop)
+        assert torch.equal(part, images[start:stop]) and torch.equal(part_labels, labels[start:stop])
+    part.zero_(), part_labels.zero_()  # the slice is a copy: the cached data is untouched
+    assert torch.equal(data.load_mnist_images(real_root, "train", 59_998), images[59_998:])
+
+
+@needs_real_mnist
 def test_images_load_without_labels(tmp_path):
     root = make_root(tmp_path, only=("t10k-images-idx3-ubyte.gz",))
     assert data.load_mnist_images(root, "test").shape == (10_000, 1, 28, 28)

@@ -9,8 +9,8 @@ import unicodedata
 from collections import Counter
 
 import pytest
-
 from conftest import EXERCISES, PROJECT, SOLUTIONS, run_student_pytest
+
 from grader import i18n
 from grader.checks import load_lesson
 from grader.handle import LocalHandle
@@ -48,8 +48,8 @@ def test_each_catalogue_has_exactly_the_keys_of_the_code(lang):
     texts = catalogue(lang)
     missing = [f"{key!r} ({FOUND.keys[key][0]})" for key in FOUND.keys if not texts.get(key)]
     stale = [repr(key) for key in texts if key not in FOUND.keys]
-    assert not missing, f"{lang}.json lacks {len(missing)} message(s) (python -m grader.i18n --sync, then translate):\n" \
-        + "\n".join(missing)
+    assert not missing, (f"{lang}.json lacks {len(missing)} message(s) "
+                         "(python -m grader.i18n --sync, then translate):\n" + "\n".join(missing))
     assert not stale, f"{lang}.json has {len(stale)} message(s) no code uses any more:\n" + "\n".join(stale)
 
 

@@ -3,7 +3,6 @@
 import shutil
 
 import pytest
-
 from conftest import SOLUTIONS, run_student_pytest
 
 pytest_plugins = ["pytester"]

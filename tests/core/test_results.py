@@ -1,7 +1,14 @@
 """Scoring is pure: a check's points need every device it ran on to pass; skipped runs do not count."""
 
-from grader.results import (CheckResult, LessonResult, SubmissionResult, check_points, percent,
-                            submission_from_dict, summarize_todo)
+from grader.results import (
+    CheckResult,
+    LessonResult,
+    SubmissionResult,
+    check_points,
+    percent,
+    submission_from_dict,
+    summarize_todo,
+)
 
 
 def run(status, *, check="lesson03.forward_values", todo="forward", device="cpu", points=2.0, message=""):

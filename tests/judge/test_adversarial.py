@@ -1,13 +1,15 @@
 """The adversarial catalogue (tests/adversarial/cases.py), graded in one batch by the real judge."""
 
+import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
+from adversarial.build import build
+from adversarial.cases import ARCHIVE_CASES, CASES, SECRET, SECRET_NAME
+from adversarial.killer import WorkerKiller
 
-from adversarial.cases import (ARCHIVE_BUILDERS, ARCHIVE_CASES, CASES, SOLUTION_MARK, evil_pickle,
-                              looping_notebook)
-from conftest import SOLUTIONS
 from grader.judge import intake, sandbox
 from grader.judge.batch import grade_batch
 from grader.judge.jobs import GradeOptions
@@ -15,34 +17,6 @@ from grader.results import submission_from_dict
 
 ACTIVE = set(sandbox.probe_protections())
 RUNNABLE = [case for case in CASES if case.needs is None or case.needs in ACTIVE] + ARCHIVE_CASES
-
-
-def _content(value):
-    if value == "@@EVIL_PICKLE@@":
-        return evil_pickle()
-    if value == "@@NOTEBOOK_LOOP@@":
-        return looping_notebook()
-    if isinstance(value, str):
-        return value.replace(SOLUTION_MARK, (SOLUTIONS / "lesson03" / "backprop.py").read_text())
-    return value
-
-
-def build(folder: Path, cases) -> list[Path]:
-    """One folder per case under `folder`, plus the archive cases as archives beside it."""
-    paths = [folder]
-    folder.mkdir(parents=True, exist_ok=True)
-    archives = folder.parent / "archives"
-    archives.mkdir(exist_ok=True)
-    for case in cases:
-        if case.name in ARCHIVE_BUILDERS:
-            paths.append(ARCHIVE_BUILDERS[case.name](archives, _content(SOLUTION_MARK)))
-            continue
-        for relative, value in case.files.items():
-            target = folder / case.name / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            content = _content(value)
-            (target.write_bytes if isinstance(content, bytes) else target.write_text)(content)
-    return paths
 
 
 def grade(paths: list[Path], out: Path):
@@ -57,8 +31,21 @@ def graded(tmp_path_factory):
         if case.outside:
             Path(case.outside).unlink(missing_ok=True)
     root = tmp_path_factory.mktemp("adversarial")
-    report = grade(build(root / "class", RUNNABLE), root / "out")
+    paths = build(root / "class", RUNNABLE)
+    os.environ[SECRET_NAME] = SECRET     # what an instructor's shell or CI may hold
+    try:
+        with WorkerKiller() as killer:
+            report = grade(paths, root / "out")
+    finally:
+        del os.environ[SECRET_NAME]
+    from grader.writers.report import write_report
+    write_report(root / "out")
+    assert len(killer.killed) == 2 * sum(case.kill_worker for case in RUNNABLE)
     return root / "out", report
+
+
+def written(out: Path) -> list[Path]:
+    return [path for path in out.rglob("*") if path.is_file()]
 
 
 def result_of(out: Path, student: str):
@@ -70,6 +57,24 @@ def test_the_batch_completes_for_every_case(graded):
     assert sorted(r.student for r in report.graded) == sorted(c.name for c in RUNNABLE)
     lines = (out / "gradebook.csv").read_text().splitlines()
     assert len(lines) == 1 + len(RUNNABLE)
+
+
+def test_lost_jobs_are_judge_errors_and_said_so(graded):
+    out, report = graded
+    lost = sorted(f"{c.name}/lesson03" for c in RUNNABLE if c.kill_worker)
+    assert sorted(line.split(":")[0] for line in report.judge_errors) == lost
+    assert json.loads((out / "summary.json").read_text())["judge_errors"] == len(lost)
+    assert "Submissions the judge could not grade" in (out / "report.html").read_text()
+
+
+def test_no_gradebook_cell_is_a_formula(graded):
+    out, _ = graded
+    rows = list(csv.reader((out / "gradebook.csv").open(newline="")))
+    cells = [cell for row in rows for cell in row]
+    assert "'=1+2+cmd|calc!A0" in cells
+    for cell in cells:
+        assert not cell.startswith(("=", "+", "@", "\t", "\r")) and not (
+            cell.startswith("-") and not cell[1:].replace(".", "", 1).isdigit()), cell
 
 
 def test_catalogue_is_large_enough():
@@ -93,6 +98,10 @@ def test_case_outcome(case, graded):
         assert any(case.note in note for note in lesson.notes), lesson.notes
     if case.outside:
         assert not Path(case.outside).exists()
+    for text in case.absent:
+        assert not [path for path in written(out) if text.encode() in path.read_bytes()], text
+    if case.feedback:
+        assert case.feedback in (out / case.name / "feedback.md").read_text()
     assert (out / case.name / "results.json").exists() and (out / case.name / "feedback.md").exists()
 
 

@@ -20,6 +20,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from conftest import EXERCISES, SOLUTIONS  # noqa: E402
+
 from grader import cli  # noqa: E402
 from grader.judge import dask_executor, intake  # noqa: E402
 from grader.judge.batch import grade_batch  # noqa: E402
@@ -74,9 +75,12 @@ def without_timings(value):
 
 
 def snapshot(out: Path) -> dict[str, object]:
-    """Every file the batch wrote, timings removed from the JSON ones."""
+    """Every file the batch wrote, timings removed from the JSON ones (the database, its lock and the
+    report, which holds the wall time, left out)."""
     files = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        if path.name.startswith(("grades.sqlite", ".grades.lock")) or path.name == "report.html":
+            continue
         text = path.read_text(encoding="utf-8")
         files[str(path.relative_to(out))] = without_timings(json.loads(text)) if path.suffix == ".json" else text
     return files
@@ -203,3 +207,50 @@ def test_judge_errors_are_one_line(klass, tmp_path, monkeypatch, capsys):
                      "--scheduler", "tcp://127.0.0.1:1"])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "pip install" in err, err
+
+
+def test_a_job_whose_workers_keep_dying_is_a_judge_error_and_the_batch_finishes(klass, tmp_path):
+    # The scheduler runs a job lost with its worker again; with allowed-failures=1 it tries once
+    # more, then gives up (KilledWorker): that (student, lesson) is a judge error, the rest graded.
+    import dask
+    student(klass, "doomed", f"import time\ntime.sleep({SLOW_S})\n" + SOLUTION)
+    submissions = intake.find_submissions([klass])
+    out = tmp_path / "out"
+    done: dict = {}
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                                     silence_logs=logging.ERROR) as local, \
+            distributed.Client(local, set_as_default=False) as client:
+        def grade():
+            try:
+                done["report"] = grade_batch(submissions, options(out, executor="dask",
+                                                                  scheduler=local.scheduler_address))
+            except BaseException as exc:  # reported by the assertions below
+                done["error"] = exc
+
+        judge = threading.Thread(target=grade)
+        judge.start()
+        killed: list[int] = []
+        deadline = time.monotonic() + 240
+        while judge.is_alive() and len(killed) < 2 and time.monotonic() < deadline:
+            try:
+                running = client.run(dask_executor.running_job)
+            except Exception:   # a worker is restarting
+                running = {}
+            for address, job in running.items():
+                if job is not None and job.student == "doomed":
+                    pid = client.run(_pids, workers=[address])[address][0]
+                    if pid not in killed:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+            time.sleep(0.2)
+        judge.join(timeout=180)
+        assert not judge.is_alive() and "error" not in done, done.get("error")
+    assert len(killed) == 2
+    report = done["report"]
+    assert sorted(r.student for r in report.graded) == ["ada", "doomed", "grace", "kim", "linus", "quitter"]
+    assert [line.split(":")[0] for line in report.judge_errors] == ["doomed/lesson03"]
+    assert "KilledWorker" in report.judge_errors[0]
+    scores = {r.student: r.score for r in report.graded}
+    assert scores["ada"] == scores["kim"] == 10 and scores["doomed"] == 0
+    assert json.loads((out / "summary.json").read_text())["judge_errors"] == 1

@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.judge.intake import (MiB, Submission, UnsafeArchive, copy_lesson_files, extract_archive,
-                                 find_submissions, student_names)
+from grader.judge.intake import (
+    MiB,
+    Submission,
+    UnsafeArchive,
+    copy_lesson_files,
+    extract_archive,
+    find_submissions,
+    student_names,
+)
 
 
 # --- building archives ----------------------------------------------------------------------------------
@@ -214,7 +221,7 @@ def test_a_folder_with_exercises(tmp_path):
                                     "README.md": ""})
     [sub] = find_submissions([root])
     assert sub == Submission("ada", root, {"lesson03": root / "exercises/lesson03",
-                                           "lesson05": root / "exercises/lesson05"}, ("README.md",))
+                                           "lesson05": root / "exercises/lesson05"}, ("README.md",), origin=str(root))
 
 
 def test_a_folder_with_lessons_directly_and_loose_names(tmp_path):
@@ -263,7 +270,14 @@ def test_a_class_folder_of_plain_names(tmp_path):
     (["solo-kim"], ["solo-kim"]),
 ])
 def test_student_names(folders, expected):
-    assert list(student_names("class", folders).values()) == expected
+    assert list(student_names("class", folders, strip_prefix=True).values()) == expected
+
+
+def test_a_prefix_is_kept_outside_a_classroom_folder_unless_asked():
+    """Two sections' `nguyen-van-an` and `tran-van-an` must not both become `an`."""
+    folders = ["nguyen-van-an", "nguyen-van-binh"]
+    assert list(student_names("sec1", folders).values()) == folders
+    assert list(student_names("hw1-submissions", ["hw1-an", "hw1-binh"]).values()) == ["an", "binh"]
 
 
 def test_archives_of_a_submission(tmp_path):

@@ -11,13 +11,20 @@ import unicodedata
 
 import nbformat
 import pytest
-
 from conftest import EXERCISES, PROJECT, SOLUTIONS, written_lessons
-from grader.checks import load_lesson
+
 from grader.authoring.cells import ProseError, split_cells
-from grader.authoring.lesson_notebooks import (COMMON, LANGUAGES, lesson_notebook, load_prose, notebook_name,
-                                               notebook_text, parse_prose)
+from grader.authoring.lesson_notebooks import (
+    COMMON,
+    LANGUAGES,
+    lesson_notebook,
+    load_prose,
+    notebook_name,
+    notebook_text,
+    parse_prose,
+)
 from grader.authoring.stubs import solution_code, stub_code
+from grader.checks import load_lesson
 from grader.notebooks.as_module import notebook_as_module
 from grader.notebooks.format import CHECKS_MARKER, CHECKS_TAG, code_cells
 from grader.notebooks.submitted import is_untouched_stub

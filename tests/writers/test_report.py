@@ -39,7 +39,7 @@ def submission(student: str, outcomes: dict[str, str], *, time: float = 1.0,
                message: str = "wrong values", status: str = "graded") -> SubmissionResult:
     """`outcomes` maps a check name to its status (default passed); one run per check, on cpu."""
     lessons = []
-    for lesson_id, title in dict.fromkeys((l, t) for l, t, *_ in PLAN):
+    for lesson_id, title in dict.fromkeys((lesson, t) for lesson, t, *_ in PLAN):
         checks = []
         for lesson, _, todo, name, points in PLAN:
             if lesson != lesson_id:
@@ -57,7 +57,8 @@ def submission(student: str, outcomes: dict[str, str], *, time: float = 1.0,
 def not_submitted(result: SubmissionResult) -> SubmissionResult:
     """Lesson 3 as `batch._not_gradable` reports a lesson file that was never handed in."""
     problem = "No backprop.py or lesson03.ipynb was submitted for lesson03."
-    lessons = tuple(replace(l, problem=problem) if l.lesson == "lesson03" else l for l in result.lessons)
+    lessons = tuple(replace(lesson, problem=problem) if lesson.lesson == "lesson03" else lesson
+                    for lesson in result.lessons)
     return replace(result, lessons=lessons)
 
 
@@ -80,7 +81,7 @@ def write_batch(out: Path, results: list[SubmissionResult]) -> None:
         (folder / "feedback.md").write_text(feedback_markdown(result), encoding="utf-8")
         (folder / "result.json").write_text(
             json.dumps({"fingerprint": "f" * 64, "result": result.to_dict()}), encoding="utf-8")
-    lessons = sorted({l for l, *_ in PLAN})
+    lessons = sorted({lesson for lesson, *_ in PLAN})
     (out / "gradebook.csv").write_text(gradebook_csv(results, lessons), encoding="utf-8")
     timings = {"wall_s": 12.345, "jobs": 8, "mean_job_s": 1.5, "workers": 2}
     (out / "summary.json").write_text(json.dumps(

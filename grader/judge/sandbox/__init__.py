@@ -27,9 +27,10 @@ from grader.judge.sandbox.limits import MEMORY_ERROR_EXIT_CODE, GiB, LimitHit, L
 from grader.judge.sandbox.watcher import Outcome, watch
 
 
-def probe_protections(limits: Limits = Limits()) -> list[str]:
+def probe_protections(limits: Limits | None = None) -> list[str]:
     """Fork a throwaway child that confines itself and reports what is active here, plus
     "cgroup-memory"/"cgroup-pids" when the parent can create cgroups. For a run header."""
+    limits = limits or Limits()
     cgroup = Cgroup.create(f"probe-{os.getpid()}", limits) if cgroups_writable() else None
     read_end, write_end = os.pipe()
     with tempfile.TemporaryDirectory(prefix="grader-probe-") as workdir:

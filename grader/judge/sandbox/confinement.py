@@ -15,8 +15,8 @@ import resource
 import signal
 import site
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from grader.judge.sandbox.cgroups import own_pids_limit
 from grader.judge.sandbox.limits import Limits

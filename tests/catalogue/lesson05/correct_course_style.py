@@ -25,8 +25,7 @@ def train(model, loader, num_epochs, learning_rate, device="cpu"):
             optimizer.step()
             losses.append(loss.item())
             if (i + 1) % 100 == 0:
-                print("Epoch [{}/{}], Step [{}/{}], Loss: {}".format(epoch + 1, num_epochs, i + 1, total_step,
-                                                                      loss.item()))
+                print(f"Epoch [{epoch + 1}/{num_epochs}], Step [{i + 1}/{total_step}], Loss: {loss.item()}")
     return losses
 
 

@@ -9,7 +9,7 @@ def get_device():
 
 class NeuralNet(nn.Module):
     def __init__(self, input_size, hidden_size, num_classes):
-        super(NeuralNet, self).__init__()
+        super().__init__()
         self.fc1 = nn.Linear(in_features=input_size, out_features=hidden_size)
         self.fc2 = nn.Linear(in_features=hidden_size, out_features=num_classes)
 
