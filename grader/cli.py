@@ -264,7 +264,8 @@ def release_command(args: argparse.Namespace) -> int:
     try:
         report = release(Path(args.out), lessons=_lessons(args.lessons) if args.lessons else None,
                          catalogue=not args.no_catalogue, git=args.git, force=args.force,
-                         reporter_ref=args.reporter_ref, progress=lambda m: print(m, flush=True))
+                         reporter_ref=args.reporter_ref, with_mnist=args.with_mnist,
+                         progress=lambda m: print(m, flush=True))
     except ReleaseError as exc:
         raise JudgeError(str(exc)) from None
     for lesson in report.lessons:
@@ -352,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="record the reference's answers for the reference and stub runs only")
     released.add_argument("--git", action="store_true", help="make it a git repository with one commit")
     released.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
+    released.add_argument("--with-mnist", action="store_true",
+                          help="bundle the four MNIST archives (about 11 MB) into the template: nothing to download")
     released.add_argument("--reporter-ref", default="v1",
                           help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
     released.set_defaults(run=release_command)

@@ -50,8 +50,11 @@ def gradcheck(handle: Handle, name: str, inputs: list[torch.Tensor], *, what: st
             numeric = (_output(outputs[index], output_index) - _output(outputs[index + 1], output_index)) / (2 * eps)
             index += 2
             if not torch.allclose(analytic[:, j], numeric, atol=atol, rtol=rtol):
+                cut = not analytic[:, j].any() and numeric.abs().max() > atol   # autograd saw no path at all
                 raise Wrong(
                     tr("{what}: the gradient with respect to argument {k} (element {j}) does not match "
                        "central differences", what=what, k=k, j=j),
                     expected=short(numeric), got=short(analytic[:, j]),
-                    hint=tr("the backward pass must follow the same formula as the forward pass"))
+                    hint=tr("no gradient reaches argument {k}: it was used through .item(), .detach() or "
+                            "NumPy, which cut the graph; use the tensor itself in torch operations", k=k) if cut
+                    else tr("the backward pass must follow the same formula as the forward pass"))

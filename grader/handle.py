@@ -36,7 +36,13 @@ class NotStarted(SubmissionError):
 
 
 class StudentException(SubmissionError):
-    """The student's code raised an exception."""
+    """The student's code raised an exception: its type name, message and the student's line (the
+    call site), kept apart so the runner can name the likely cause (grader/diagnosis.py)."""
+
+    def __init__(self, message: str, error_type: str = "", error_message: str = "", line: str | None = None,
+                 where: str = ""):
+        super().__init__(message)
+        self.error_type, self.error_message, self.line, self.where = error_type, error_message, line, where
 
 
 class MissingName(SubmissionError):
@@ -71,7 +77,8 @@ def error_from_reply(error: dict, filename: str) -> SubmissionError:
                           else tr("This TODO is not started yet."))
     if kind == "raised":
         return StudentException(tr("Your code raised {error}{where}", error=f"{error['type']}: {error['message']}",
-                                   where=where))
+                                   where=where), str(error.get("type") or ""), str(error.get("message") or ""),
+                                error.get("line") if isinstance(error.get("line"), str) else None, where)
     return SubmissionError(tr("The result could not be read: {problem}",
                               problem=error.get("message") or tr("unknown problem")))
 

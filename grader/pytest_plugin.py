@@ -12,7 +12,10 @@ the lessons) where a lesson is actually collected, run or summarised.
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,8 +26,12 @@ from grader.writers.console import render_lesson
 
 LESSON_FILE = re.compile(r"^test_(lesson\d\d)\.py$")
 RESULTS_KEY = pytest.StashKey[list]()
+GRADED_KEY = pytest.StashKey[dict]()             # lesson id -> which file was graded, in words
+PLANNED_KEY = pytest.StashKey[dict]()            # lesson id -> how many checks (per device) it has
+SETUP_KEY = pytest.StashKey[dict]()              # lesson id -> what in the student's setup stops its checks
 LANGUAGE_KEY = pytest.StashKey[object]()       # the language selection to restore at the end
 NOT_STARTED = ("grader_status", "not_started")   # user property of a check whose TODO is not started
+VENV = ".venv"                                   # where the README creates the environment
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -50,6 +57,9 @@ def _setting(config: pytest.Config, name: str):
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[RESULTS_KEY] = []
+    config.stash[GRADED_KEY] = {}
+    config.stash[SETUP_KEY] = {}
+    config.stash[PLANNED_KEY] = {}
     try:
         lang = _setting(config, "grader_lang")
         if lang:
@@ -57,7 +67,40 @@ def pytest_configure(config: pytest.Config) -> None:
         language()
     except UnknownLanguage as exc:
         raise pytest.UsageError(f"{exc} (from --lang, grader_lang in pytest.ini, or $GRADER_LANG)") from None
+    if _course_run(config) and not has_torch():     # one line naming the Python to use, not an INTERNALERROR
+        raise pytest.UsageError(wrong_python_message(config.rootpath, " ".join(map(str, config.args))))
     config.addinivalue_line("markers", "grader_check(check_id): a graded check of the course grader")
+
+
+def _course_run(config: pytest.Config) -> bool:
+    """Whether this run is about the course's lessons (the plugin is loaded in every pytest run)."""
+    return any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a or "exercises" in a
+               for a in map(str, config.args))
+
+
+def has_torch() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def venv_python(root: Path, windows: bool | None = None) -> Path:
+    """The virtual environment's Python under `root`, where the README creates it."""
+    windows = os.name == "nt" if windows is None else windows
+    return Path(root) / VENV / ("Scripts/python.exe" if windows else "bin/python")
+
+
+def wrong_python_message(root: Path, args: str) -> str:
+    """One line: this Python lacks torch; run pytest with the project's environment instead."""
+    python = venv_python(root)
+    if python.is_file():
+        try:
+            shown = os.path.relpath(python, Path.cwd())
+        except ValueError:      # another drive (Windows)
+            shown = str(python)
+        return tr("This Python ({python}) has no torch, so no check can run: use the project's environment, "
+                  "{command}", python=sys.executable or "python", command=f"{shown} -m pytest {args}")
+    return tr("This Python ({python}) has no torch, so no check can run, and there is no {venv} environment in "
+              "{root} yet: create it as the README says, then run {command}", python=sys.executable or "python",
+              venv=VENV, root=root, command=f"{venv_python(Path(VENV).parent).as_posix()} -m pytest {args}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -78,7 +121,7 @@ def _base_seed(config: pytest.Config) -> int:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    if not any(LESSON_FILE.match(Path(a.split("::")[0]).name) or "lesson" in a for a in config.args):
+    if not _course_run(config):
         return None
     # torch: only in a course run (see the docstring)
     from grader.runner import cuda_available, devices_for, grading_threads
@@ -98,7 +141,7 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 class LessonFile(pytest.File):
     def collect(self):
         # torch and the lesson's checks: only when a lesson is collected (see the docstring)
-        from grader.handle import LocalHandle
+        from grader.notebooks.submitted import choose, handle_for
         from grader.runner import devices_for, planned_runs, prepare_run
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
@@ -108,12 +151,38 @@ class LessonFile(pytest.File):
         except FileNotFoundError as exc:
             raise self.CollectError(str(exc)) from None
         lesson, reference = run.lesson, run.reference
-        submission = LocalHandle(self.path.parent / lesson.filename)
+        # the module or a notebook, whichever the student changed (the judge's rule: grader/notebooks/submitted.py)
+        choice = choose(self.path.parent, lesson, _setting(self.config, "grader_solutions"))
+        if choice is None:
+            raise self.CollectError(tr("{folder} has neither {filename} nor {notebook}", folder=self.path.parent,
+                                       filename=lesson.filename, notebook=f"{lesson.id}.ipynb"))
+        self.config.stash[GRADED_KEY][lesson.id] = choice.describe()
+        if lesson.needs_mnist:
+            from grader.data import setup_problem  # torch: only when a lesson is collected
+            problem = setup_problem()
+            if problem:
+                self.config.stash[SETUP_KEY][lesson.id] = problem
+        submission = handle_for(choice, lesson)
         devices = devices_for(_setting(self.config, "grader_device"))
-        for check, device in planned_runs(lesson, devices):
+        planned = planned_runs(lesson, devices)
+        self.config.stash[PLANNED_KEY][lesson.id] = len(planned)
+        for check, device in planned:
             name = f"{check.name}[{device}]" if device else check.name
             yield CheckItem.from_parent(self, name=name, check=check, device=device,
                                         submission=submission, reference=reference)
+
+
+def pytest_collection_finish(session) -> None:
+    """Setup problems (MNIST missing) once, before the checks: each of those checks then reads
+    "skipped: no data" instead of failing on its own."""
+    problems = session.config.stash.get(SETUP_KEY, {})
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if not problems or reporter is None:
+        return
+    reporter.write_line("")
+    for message in dict.fromkeys(problems.values()):
+        reporter.write_line(message, yellow=True, bold=True)
+    reporter.write_line("")
 
 
 class CheckFailed(Exception):
@@ -171,10 +240,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for check, result in collected:
         by_lesson.setdefault(check.lesson, []).append(result)
     terminalreporter.section(tr("score"), sep="=")
+    graded = config.stash.get(GRADED_KEY, {})
     for lesson_id, results in by_lesson.items():
         lesson = load_lesson(lesson_id)
+        if lesson_id in graded:
+            terminalreporter.write_line(graded[lesson_id])
         terminalreporter.write_line(render_lesson(LessonResult(lesson_id, lesson.title, tuple(results)),
                                                   show_messages=False))
+        planned = config.stash.get(PLANNED_KEY, {}).get(lesson_id, len(results))
+        if len(results) < planned:      # -k, a node id, -x: the total above is not the lesson's score
+            terminalreporter.write_line(tr("partial run: {ran} of {total} checks; run the whole lesson for its "
+                                           "score", ran=len(results), total=planned), yellow=True)
         terminalreporter.write_line("")
 
 

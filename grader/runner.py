@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import weakref
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -15,8 +16,10 @@ import torch
 from grader import strategies
 from grader.checks import load_lesson
 from grader.classroom.recorded import reference_for
+from grader.data import MissingDataset
+from grader.diagnosis import diagnose
 from grader.expect import Wrong
-from grader.handle import Handle, NotStarted, SubmissionError
+from grader.handle import Handle, NotStarted, StudentException, SubmissionError
 from grader.i18n import tr
 from grader.lesson import Check, Lesson, Trial
 from grader.results import CheckResult, LessonResult
@@ -101,6 +104,11 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
         return result("failed", wrong.message, started=started)
     except NotStarted as exc:
         return result("not_started", exc.message, started=started)
+    except MissingDataset:   # the student's setup, not the grader: said once before the checks (data.setup_problem)
+        return result("skipped", tr("skipped: no data (MNIST is missing; see the message before the checks)"),
+                      started=started)
+    except StudentException as exc:
+        return result("failed", explained(exc, check, sub), exc.detail or "", started=started)
     except SubmissionError as exc:
         return result("failed", exc.message, exc.detail or "", started=started)
     except Exception as exc:  # the checker itself broke: not the student's fault
@@ -108,6 +116,33 @@ def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, see
                                   "This is not your fault; tell your instructor.", error=type(exc).__name__),
                       traceback.format_exc(), started=started)
     return result("passed", started=started)
+
+
+# per submission handle (one grading run of one lesson): (TODO, cause) -> the check that explained it
+_EXPLAINED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def explained(exc: StudentException, check: Check, sub: Handle) -> str:
+    """The crash's message with its likely cause and fix (grader/diagnosis.py), in full the first
+    time a TODO of this submission hits that cause, then only named, so a student reads it once."""
+    diagnosis = diagnose(exc.error_type, exc.error_message, exc.line)
+    if diagnosis is None:
+        return exc.message
+    # PyTorch's own explanation can run to several sentences: its first is enough beside ours
+    raised = tr("Your code raised {error}{where}", error=f"{exc.error_type}: {first_sentence(exc.error_message)}",
+                where=exc.where).rstrip(".")
+    first = _EXPLAINED.setdefault(sub, {}).setdefault((check.todo, diagnosis.key), check.name)
+    if first != check.name:
+        return tr("{error}: {cause}, as in {check} (its message says how to fix it).", error=raised,
+                  cause=diagnosis.short, check=first)
+    return tr("{error}. Likely cause: {cause}. Fix: {fix}.", error=raised, cause=diagnosis.cause, fix=diagnosis.fix)
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    sentence = text.strip().split("\n", 1)[0]
+    cut = sentence.find(". ")
+    sentence = sentence[:cut + 1] if cut >= 0 else sentence
+    return sentence if len(sentence) <= limit else sentence[:limit - 3].rstrip() + "..."
 
 
 def planned_runs(lesson: Lesson, devices: Iterable[str],

@@ -41,8 +41,9 @@ def load_module(path: Path, name: str | None = None):
 
 
 def describe_exception(exc: BaseException, source: Path | None) -> dict:
-    """Type, message and the student's own line where it was raised."""
-    where = None
+    """Type, message, and the student's own line where it was raised: its place (`where`) and its
+    code (`line`, the call site the crash diagnosis reads; grader/diagnosis.py)."""
+    where = line = None
     frames = traceback.extract_tb(exc.__traceback__)
     if isinstance(exc, SyntaxError) and exc.lineno:
         where = f"{Path(exc.filename or '?').name}:{exc.lineno}"
@@ -50,6 +51,10 @@ def describe_exception(exc: BaseException, source: Path | None) -> dict:
         mine = [f for f in frames if Path(f.filename).name == source.name]
         if mine:
             where = f"{source.name}:{mine[-1].lineno} in {mine[-1].name}"
+        # a notebook's cells have no file of their own: the last frame outside the libraries
+        theirs = mine or [f for f in frames if not _library_frame(f.filename)]
+        if theirs:
+            line = (theirs[-1].line or "").strip()[:200] or None
     message = str(exc)
     todo = None
     if isinstance(exc, NotImplementedError) and message.startswith("TODO "):
@@ -58,9 +63,23 @@ def describe_exception(exc: BaseException, source: Path | None) -> dict:
         "type": type(exc).__name__,
         "message": message[:500],
         "where": where,
+        "line": line,
         "not_started": isinstance(exc, NotImplementedError),
         "todo": todo,
     }
+
+
+_LIBRARY_ROOTS = tuple(str(Path(p).resolve()) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}) \
+    + (str(Path(__file__).resolve().parent),)
+
+
+def _library_frame(filename: str) -> bool:
+    """A frame of Python, an installed package or the grader: not the student's code."""
+    try:
+        resolved = str(Path(filename).resolve())
+    except (OSError, ValueError):
+        return False
+    return resolved.startswith(_LIBRARY_ROOTS) or filename.startswith("<frozen")
 
 
 class Session:

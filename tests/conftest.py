@@ -21,7 +21,7 @@ torch.set_num_threads(int(os.environ.get("GRADER_THREADS", "1")))
 # pytest in a fresh process (the `pytester` fixture), they are `slow`: `pytest -m "not slow"` is
 # the fast lane.
 SLOW_MODULES = {"test_batch.py", "test_dask.py", "test_adversarial.py", "test_release.py", "test_classroom.py",
-                "test_catalogue.py", "test_notebooks.py"}
+                "test_catalogue.py", "test_notebooks.py", "test_student_release.py"}
 
 
 def pytest_collection_modifyitems(items):

@@ -187,6 +187,19 @@ def _ops(got, what: str) -> dict:
 
 
 @lesson.check("elementwise", points=1, per_device=True)
+def elementwise_leaves_inputs_alone(t: Trial):
+    """x and y are unchanged after elementwise(x, y) (checked first: an in-place change also spoils the values)."""
+    x, y = t.tensor([[1.0, -2.0], [3.5, 4.0]]), t.tensor([[2.0, 0.5], [-1.0, 8.0]])
+    x_ref, y_ref = t.sub.new(x), t.sub.new(y)
+    t.sub.call("elementwise", x_ref, y_ref)
+    for name, ref, before in (("x", x_ref, x), ("y", y_ref, y)):
+        expect.close(t.sub.fetch(ref).value, before.cpu(), tr("{name} after {call}", name=name,
+                                                              call="elementwise(x, y)"),
+                     hint=tr("in-place operations such as x.add_(y) or x += y change the input; "
+                             "use x + y or torch.add(x, y), which make a new tensor"))
+
+
+@lesson.check("elementwise", points=1, per_device=True)
 def elementwise_matches_torch(t: Trial):
     """add, sub, mul and div equal torch.add/sub/mul/div for tensors of several shapes."""
     def one(pair):
@@ -208,19 +221,6 @@ def elementwise_gradients(t: Trial):
     _ops(t.sub.call("elementwise", x, y), "elementwise(x, y)")
     for op in OPS:
         gradcheck(t.sub, "elementwise", [x, y], what=f'elementwise(x, y)["{op}"]', output_index=op)
-
-
-@lesson.check("elementwise", points=1, per_device=True)
-def elementwise_leaves_inputs_alone(t: Trial):
-    """x and y are unchanged after elementwise(x, y)."""
-    x, y = t.tensor([[1.0, -2.0], [3.5, 4.0]]), t.tensor([[2.0, 0.5], [-1.0, 8.0]])
-    x_ref, y_ref = t.sub.new(x), t.sub.new(y)
-    t.sub.call("elementwise", x_ref, y_ref)
-    for name, ref, before in (("x", x_ref, x), ("y", y_ref, y)):
-        expect.close(t.sub.fetch(ref).value, before.cpu(), tr("{name} after {call}", name=name,
-                                                              call="elementwise(x, y)"),
-                     hint=tr("in-place operations such as x.add_(y) or x += y change the input; "
-                             "use x + y or torch.add(x, y), which make a new tensor"))
 
 
 # --- slices, reshape -------------------------------------------------------------------------

@@ -221,18 +221,22 @@ def _compare_grads(t: Trial, reset: bool, hint: str):
         for epoch, (g, e) in enumerate(zip(got, expected), start=1):
             expect.close(g, e, tr("the gradient recorded at epoch {epoch} of {what}", epoch=epoch, what=what),
                          hint=hint)
-        yield w, ref_w
+        yield w, ref_w, weights
 
 
 @lesson.check("grads_per_epoch", points=1, per_device=True)
 def grads_per_epoch_with_reset(t: Trial):
     """With reset=True every epoch records the same fresh gradient, and .grad ends zeroed (or None)."""
-    for w, _ in _compare_grads(t, True, hint=tr("record weights.grad.clone(): the .grad tensor itself is "
-                                                "zeroed later; zero it after the update when reset is True")):
+    for w, _, weights in _compare_grads(t, True, hint=tr("record weights.grad.clone(): the .grad tensor itself is "
+                                                         "zeroed later; zero it after the update when reset is True")):
         if w.grad is not None:
+            unchanged = torch.equal(w.value, weights.detach().cpu())    # the hint follows what was seen
             expect.close(w.grad.value, torch.zeros_like(w.grad.value),
                          tr("weights.grad after the last epoch with reset=True"),
-                         hint=tr("weights.grad.zero_() (or weights.grad = None) after the update"))
+                         hint=tr("the caller's weights never changed, so neither did their .grad: "
+                                 "`weights = weights - ...` only rebinds a local name; update in place "
+                                 "(weights -= ...) under torch.no_grad(), then zero weights.grad") if unchanged
+                         else tr("weights.grad.zero_() (or weights.grad = None) after the update"))
 
 
 @lesson.check("grads_per_epoch", points=1, per_device=True)

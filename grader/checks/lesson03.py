@@ -75,7 +75,7 @@ def _steps(t: Trial, handle, example, steps: int):
     """`steps` calls of backprop_step on 0-d tensors from w0; returns (losses, w as the judge sees it)."""
     x, y, w0, lr = example
     w = handle.new(t.tensor(w0, requires_grad=True))
-    losses = [one_weight_model.call_naming_autograd_errors(handle, "backprop_step", t.tensor(x), t.tensor(y), w, lr)
+    losses = [handle.call("backprop_step", t.tensor(x), t.tensor(y), w, lr)
               for _ in range(steps)]
     return losses, handle.fetch(w)
 
@@ -162,6 +162,10 @@ def backprop_step_trains_over_many_steps(t: Trial):
         for i, (got, expected) in enumerate(zip(losses, ref_losses), start=1):
             expect.close(got, expected, tr("the loss at step {step} of {steps} ({label})", step=i, steps=10,
                                            label=_label(example)), rtol=1e-4, atol=1e-6,
-                         hint=tr("if step 1 is right but later steps drift, w.grad is probably not zeroed after "
-                                 "each update"))
+                         # the hint follows what was seen: step 1 wrong is the loss itself; later, the update
+                         hint=tr("the loss of a step is the sum of the squared errors for the w it was "
+                                 "given, computed before the update") if i == 1 else
+                         tr("step 1 is right but step {step} is not: the update between steps is off; it is "
+                            "w -= learning_rate * w.grad inside torch.no_grad(), then w.grad.zero_(), since "
+                            "gradients add up across backward() calls", step=i))
         expect.close(w, ref_w, tr("w after {steps} steps", steps=10), rtol=1e-4, atol=1e-6)

@@ -77,7 +77,7 @@ def _number(value, what: str) -> float:
 
 
 def _run(handle, x, y, lr, epochs, **kw):
-    out = one_weight_model.call_naming_autograd_errors(handle, "gradient_descent", x, y, lr, epochs, **kw)
+    out = handle.call("gradient_descent", x, y, lr, epochs, **kw)   # a crash is diagnosed by grader/diagnosis.py
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         raise Wrong(tr("{call} should return a pair {names}", call="gradient_descent", names="(w, history)"),
                     tr("a tuple of 2"), expect.describe(out), tr("end with {code}", code="`return w, history`"))
@@ -105,8 +105,9 @@ def _compare_history(got, expected, label: str):
             hint = (tr("the loss of an epoch is loss(y, forward(x, w)) with w before that epoch's update; "
                        "make sure forward and loss pass their own checks first")
                     if i == 1 else
-                    tr("epoch 1 is right but later epochs drift: is w.grad zeroed (or set to None) after each "
-                       "update? gradients add up across backward() calls"))
+                    tr("epoch 1 is right but epoch {epoch} is not, so the update between epochs is off: is it "
+                       "w -= learning_rate * w.grad inside torch.no_grad(), and is w.grad zeroed (or set to None) "
+                       "after it? gradients add up across backward() calls", epoch=i))
             raise Wrong(tr("the loss recorded for epoch {epoch} {label} is not right", epoch=i, label=label),
                         f"{e:.6g}", f"{g:.6g}", hint)
     for i, (g, e) in enumerate(zip(got_w, ref_w), start=1):

@@ -65,17 +65,23 @@ def worker(lesson_id: str, root: Path, stream: Path, seed: int, solutions: Path 
             from grader.checks import load_lesson
             from grader.classroom.recorded import reference_for
             from grader.handle import LocalHandle
+            from grader.notebooks.submitted import choose, handle_for
             from grader.runner import grading_threads, planned_runs, run_check
 
             torch.set_num_threads(grading_threads())
             lesson = load_lesson(lesson_id)
             reference, lesson, how = reference_for(lesson, solutions, explicit=explicit)
-            data_root = None
-            if lesson.needs_mnist:
-                data_root = data.data_root()
-                data.ensure_extracted(data_root)
-            submission = LocalHandle(root / "exercises" / lesson.id / lesson.filename)
-            emit(json.dumps({"type": "plan", "reference": how}))
+            data_root, setup = None, None
+            if lesson.needs_mnist:     # no data: the student's to fix, said once; its checks read "skipped"
+                setup = data.setup_problem()
+                if setup is None:
+                    data_root = data.ensure_extracted(data.data_root())
+            # the module or a notebook, whichever the student changed (grader/notebooks/submitted.py)
+            choice = choose(root / "exercises" / lesson.id, lesson, solutions)
+            submission = handle_for(choice, lesson) if choice else LocalHandle(
+                root / "exercises" / lesson.id / lesson.filename)
+            emit(json.dumps({"type": "plan", "reference": how, "graded": choice.describe() if choice else "",
+                             "file": choice.name if choice else lesson.filename, "setup": setup or ""}))
             for check, device in planned_runs(lesson, ("cpu",))[first:]:
                 emit(_result_to_line(run_check(check, submission, reference, device=device, seed=seed,
                                                data_root=data_root)))
@@ -91,7 +97,7 @@ def worker(lesson_id: str, root: Path, stream: Path, seed: int, solutions: Path 
 
 def _read_stream(stream: Path):
     from grader.results import CheckResult  # deferred: see the note on imports at the top
-    results, fatal, done, how = [], "", False, ""
+    results, fatal, done, how, plan = [], "", False, "", {}
     try:
         text = stream.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -112,8 +118,8 @@ def _read_stream(stream: Path):
         elif kind == "done":
             done = True
         elif kind == "plan":
-            how = item.get("reference", "")
-    return results, fatal, done, how
+            how, plan = item.get("reference", ""), item
+    return results, fatal, done, how, plan
 
 
 def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed: int | None = None,
@@ -139,7 +145,7 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT)] + [p for p in [env.get("PYTHONPATH")] if p])
     results: list[CheckResult] = []
-    problem, how, first = "", "", 0
+    problem, how, first, said, graded_file = "", "", 0, [], None
     with tempfile.TemporaryDirectory(prefix="grader-classroom-") as scratch:
         output = Path(scratch) / "output.txt"
         while first < len(planned) and not problem:
@@ -158,7 +164,9 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
                     _stop(child)
                     problem = (f"not finished: grading {lesson_id} stopped at the time limit of {timeout:g} s; "
                                "the points above were earned before it. Look for an endless loop or very slow code.")
-            got, fatal, done, how = _read_stream(stream)
+            got, fatal, done, how, plan = _read_stream(stream)
+            said = said or [line for line in (plan.get("graded"), plan.get("setup")) if line]
+            graded_file = plan.get("file") or graded_file
             results += got
             if problem or done:
                 break
@@ -187,7 +195,10 @@ def grade(lesson_id: str, *, root: Path, timeout: float = DEFAULT_TIMEOUT, seed:
         digest = digest or ""
         if modified:
             print(f"WARNING: grading files modified since the release: {'; '.join(modified)}", file=log)
-    result = lesson_result(lesson, results, root=root, problem=problem, modified=modified, manifest_digest=digest)
+    result = lesson_result(lesson, results, root=root, problem=problem, modified=modified, manifest_digest=digest,
+                           graded_file=graded_file)
+    for line in said:      # which file was graded; a setup problem (MNIST missing) once, before the table
+        print(line, file=log)
     print(render_lesson(LessonResult(lesson.id, lesson.title, tuple(results), problem), show_messages=True),
           file=log)
     print(f"{lesson_id}: {sum(t['score'] for t in result['tests'])} / {result['max_score']} points "

@@ -14,17 +14,22 @@ import tomllib
 
 from grader import __version__
 from grader.authoring.lesson_notebooks import expected_notebooks
+from grader.classroom.reporter_result import encode, failed_result, lesson_result
+from grader.classroom.seal import workflow_env
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-# Actions pinned to full commit SHAs (the tag each one was released as is in the comment). The
-# reporter has no SHA here that could be checked offline: it is pinned to its v1 release line,
-# and `--reporter-ref` sets a SHA.
-CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
-SETUP_PYTHON = "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b  # v5.3.0"
-CACHE = "actions/cache@1bd1e32a3bdc45362d1e726936510720a7c30a57  # v4.2.0"
+# Actions pinned to full commit SHAs, at their current major versions (which run on the Node 24
+# runtime), the release tag in the comment. The SHAs were read offline from public workflows that
+# pin the same releases; re-check them against the action repositories when bumping.
+CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
+SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0"
+CACHE = "actions/cache@55cc8345863c7cc4c66a329aec7e433d2d1c52a9  # v6.1.0"
+# The reporter has no SHA here that could be checked offline: `--reporter-ref SHA` pins it (the
+# release warns while it is the movable v1 tag).
 REPORTER = "classroom-resources/autograding-grading-reporter"
 REPORTER_REF = "v1"
+SHA = re.compile(r"[0-9a-f]{40}")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 MNIST_CACHE_KEY = "mnist-raw-v1"
 ENTRY_POINT = "grader.classroom.command:main"   # the released repository's `grader` command
@@ -58,35 +63,49 @@ def pyproject_text(project: Path, data_patterns: list[str]) -> str:
 
 
 def workflow_text(lessons: list, *, python: str, torch_version: str, torchvision_version: str,
-                  needs_mnist: bool, reporter_ref: str = REPORTER_REF) -> str:
+                  needs_mnist: bool, reporter_ref: str = REPORTER_REF, digest: str = "",
+                  with_mnist: bool = False) -> str:
+    """The Classroom workflow. `digest`: the release manifest's, sealed into it (grader/classroom/seal.py).
+    Each lesson's step falls back to an error result of its own when `grader` cannot run at all (a
+    failed install), so the reporter always gets one result per lesson."""
     runners = [lesson.id for lesson in lessons]
-    # restore and save separately: a failing job (a student not yet at full marks) still saves it
+    # restore and save separately: a failing job (a student not yet at full marks) still saves it;
+    # with the data bundled in the template there is nothing to fetch
     mnist_steps = fill("classroom-mnist-steps.yml", mnist_cache_key=MNIST_CACHE_KEY,
                        cache_restore=CACHE.replace("actions/cache@", "actions/cache/restore@"),
-                       cache_save=CACHE.replace("actions/cache@", "actions/cache/save@")) if needs_mnist else ""
+                       cache_save=CACHE.replace("actions/cache@", "actions/cache/save@")) \
+        if needs_mnist and not with_mnist else ""
     lesson_steps = "".join(
         fill("classroom-lesson-step.yml", name=json.dumps(f"{lesson.id} · {lesson.title}", ensure_ascii=False),
-             lesson=lesson.id, timeout_minutes=STEP_TIMEOUT_MINUTES, timeout_s=CLASSROOM_TIMEOUT_S)
+             lesson=lesson.id, timeout_minutes=STEP_TIMEOUT_MINUTES, timeout_s=CLASSROOM_TIMEOUT_S,
+             fallback=encode(broken_result(lesson, "the grading step could not run grader classroom (see its log: "
+                                                   "did the install step fail?)")))
         for lesson in lessons)
     reporter_env = "".join(fill("classroom-reporter-env.yml", variable=f"{r.upper()}_RESULTS", lesson=r)
                            for r in runners)
     return fill("classroom.yml", checkout=CHECKOUT, setup_python=SETUP_PYTHON, python=python,
                 torch_version=torch_version, torchvision_version=torchvision_version,
                 torch_cpu_index=TORCH_CPU_INDEX, mnist_steps=mnist_steps, lesson_steps=lesson_steps,
-                reporter=REPORTER, reporter_ref=reporter_ref, reporter_env=reporter_env, runners=",".join(runners))
+                reporter=REPORTER, reporter_ref=reporter_ref, reporter_env=reporter_env, runners=",".join(runners),
+                seal_env=workflow_env(digest))
 
 
-def readme_text(lessons: list, *, needs_mnist: bool) -> str:
+def readme_text(lessons: list, *, needs_mnist: bool, with_mnist: bool = False) -> str:
     first = lessons[0]
     rows = "".join(f"| `{lesson.id}` | {lesson.title} | `exercises/{lesson.id}/{lesson.filename}` | "
                    f"{len(lesson.todos)} | {lesson.max_score:g} |\n" for lesson in lessons)
     total = sum(lesson.max_score for lesson in lessons)
-    return fill("README.md", torch_cpu_index=TORCH_CPU_INDEX, mnist=fill("README-mnist.md") if needs_mnist else "",
+    mnist = (fill("README-mnist-bundled.md") if with_mnist else fill("README-mnist.md")) if needs_mnist else ""
+    return fill("README.md", torch_cpu_index=TORCH_CPU_INDEX, mnist=mnist,
                 first_id=first.id, first_filename=first.filename, rows=rows, total=f"{total:g}")
 
 
-def gitignore_text() -> str:
-    return fill("gitignore")
+def gitignore_text(*, with_mnist: bool = False) -> str:
+    text = fill("gitignore")
+    if with_mnist:   # the four archives are part of the template; what the grader unpacks is not
+        text = text.replace("datasets/\n", "datasets/*\n!datasets/MNIST/\ndatasets/MNIST/*\n!datasets/MNIST/raw/\n"
+                                            "datasets/MNIST/raw/*\n!datasets/MNIST/raw/*.gz\n")
+    return text
 
 
 def gitattributes_text() -> str:
@@ -104,3 +123,8 @@ def write_notebooks(out: Path, lessons: list, project: Path) -> list[Path]:
             path.write_text(text, encoding="utf-8")
             written.append(path)
     return written
+
+
+def broken_result(lesson, message: str) -> dict:
+    """The result of a lesson whose step could not run at all: one error test, the lesson's max_score."""
+    return failed_result(lesson.id, message, max_score=lesson_result(lesson, [])["max_score"])

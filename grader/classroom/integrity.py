@@ -1,9 +1,10 @@
 """Are the grading files the released ones? The release manifest and `grader classroom --verify`.
 
 At release every grading file (checks, plugin, recorded answers, workflow, pyproject) gets its
-sha256 in grader/answers/MANIFEST.json. In a released repository each `grader classroom` run
-compares the files with it; `--verify` does only that comparison (and, in GitHub Actions, adds an
-error annotation to the run).
+sha256 in grader/answers/MANIFEST.json, and the manifest's own digest is sealed into the checks
+package and the workflow (grader/classroom/seal.py), so rewriting the manifest's hashes alone
+shows too. In a released repository each `grader classroom` run compares the files with it;
+`--verify` does only that comparison (and, in GitHub Actions, adds an error annotation to the run).
 
 Only the standard library here: a grading file broken by hand must not stop this comparison.
 """
@@ -15,6 +16,8 @@ import json
 import os
 from pathlib import Path
 
+from grader.classroom import seal
+
 ANSWERS_DIR = Path(__file__).resolve().parent.parent / "answers"   # grader/answers/, only once released
 MANIFEST_NAME = "MANIFEST.json"
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".yml", ".yaml", ".txt", ".cfg", ".ini", ".json"}
@@ -25,6 +28,8 @@ def file_digest(path: Path) -> str:
     data = path.read_bytes()
     if path.suffix in TEXT_SUFFIXES:
         data = data.replace(b"\r\n", b"\n")
+    if Path(path).as_posix().endswith(seal.WORKFLOW):   # it holds the manifest's digest: hashed without it
+        data = seal.blank_workflow_digest(data)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -56,9 +61,10 @@ def verify(root: Path, manifest_path: Path) -> tuple[list[str], str | None]:
     if package.is_dir():
         for path in sorted(package.rglob("*")):
             relative = path.relative_to(root).as_posix()
-            if path.is_file() and not _ignored(relative) and relative not in files and relative != manifest_rel:
+            if path.is_file() and not _ignored(relative) and relative not in files \
+                    and relative not in (manifest_rel, seal.SEAL_MODULE):
                 problems.append(f"{relative} was added")
-    return problems, digest
+    return problems + seal.problems(root, digest), digest
 
 
 def default_manifest() -> Path:

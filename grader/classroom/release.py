@@ -38,9 +38,11 @@ import torchvision
 from grader import __version__, data
 from grader.authoring.stubs import STUDENT_TESTS, make_stub
 from grader.checks import LESSON_IDS, load_lesson
+from grader.classroom import seal
 from grader.classroom.errors import ReleaseError
 from grader.classroom.generated import (
     REPORTER_REF,
+    SHA,
     gitattributes_text,
     gitignore_text,
     pyproject_text,
@@ -53,6 +55,7 @@ from grader.classroom.leaks import leaks, public_lines, shared_lines, solution_b
 from grader.classroom.packaging import package_files
 from grader.classroom.recorded import replayable_hypothesis
 from grader.classroom.recording import record_lesson, replay_lesson
+from grader.notebooks.submitted import STUBS_FILE, released_stub_fingerprints
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -97,7 +100,7 @@ def written_lessons(project: Path = PROJECT) -> list[str]:
 
 
 def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = None, catalogue: bool = True,
-            git: bool = False, force: bool = False, reporter_ref: str = REPORTER_REF,
+            git: bool = False, force: bool = False, reporter_ref: str = REPORTER_REF, with_mnist: bool = False,
             progress=None) -> ReleaseReport:
     started = time.monotonic()
     say = progress or (lambda message: None)
@@ -120,6 +123,9 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
             data.ensure_extracted(data_root)
         except data.MissingDataset as exc:
             raise ReleaseError(str(exc)) from None
+    if not SHA.fullmatch(reporter_ref):
+        say(f"warning: the reporter is pinned by the movable ref {reporter_ref!r}; pass --reporter-ref SHA")
+    with_mnist = with_mnist and needs_mnist
     replayable_hypothesis()
 
     staging = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent if out.parent.exists() else None))
@@ -166,12 +172,21 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         (tree / ".github" / "workflows" / "classroom.yml").write_text(workflow_text(
             loaded, python=".".join(platform.python_version_tuple()[:2]),
             torch_version=torch.__version__.split("+")[0], torchvision_version=torchvision.__version__.split("+")[0],
-            needs_mnist=needs_mnist, reporter_ref=reporter_ref), encoding="utf-8")
+            needs_mnist=needs_mnist, reporter_ref=reporter_ref, with_mnist=with_mnist), encoding="utf-8")
         (tree / "pyproject.toml").write_text(pyproject_text(project, sorted(data_patterns)), encoding="utf-8")
-        (tree / "README.md").write_text(readme_text(loaded, needs_mnist=needs_mnist), encoding="utf-8")
-        (tree / ".gitignore").write_text(gitignore_text(), encoding="utf-8")
+        (tree / "README.md").write_text(readme_text(loaded, needs_mnist=needs_mnist, with_mnist=with_mnist),
+                                        encoding="utf-8")
+        (tree / ".gitignore").write_text(gitignore_text(with_mnist=with_mnist), encoding="utf-8")
         (tree / ".gitattributes").write_text(gitattributes_text(), encoding="utf-8")
         write_notebooks(tree, loaded, project)
+        # which file a student worked in is told from the stubs' fingerprints (no solutions there)
+        (answers / STUBS_FILE.name).write_text(json.dumps(released_stub_fingerprints(tree / "exercises", loaded),
+                                                          indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        if with_mnist:   # the four archives, so neither the student nor CI downloads anything
+            bundled = data.raw_dir(tree / "datasets")
+            bundled.mkdir(parents=True)
+            for name in data.MNIST_FILES:
+                shutil.copyfile(data.raw_dir(data_root) / name, bundled / name)
         # the manifest of grading files
         graded = sorted(
             [p for p in (tree / "grader").rglob("*") if p.is_file()]
@@ -183,6 +198,11 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         manifest_text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
         (answers / MANIFEST_NAME).write_text(manifest_text, encoding="utf-8")
         digest = hashlib.sha256(manifest_text.encode()).hexdigest()
+        # the seal: the manifest's digest in the checks package and the workflow (grader/classroom/seal.py)
+        (tree / seal.SEAL_MODULE).write_text(seal.seal_module_text(digest), encoding="utf-8")
+        workflow = tree / seal.WORKFLOW
+        sealed = workflow.read_text(encoding="utf-8").replace(seal.workflow_env(""), seal.workflow_env(digest))
+        workflow.write_text(sealed, encoding="utf-8")
         # nothing from the solutions, anywhere
         bodies, public = solution_bodies(project, lesson_ids), public_lines(project)
         found = leaks(tree, bodies, public)

@@ -72,18 +72,20 @@ def _explain(run: CheckResult) -> str:
 
 
 def lesson_result(lesson: Lesson, results: Iterable[CheckResult], *, root: Path | None = None,
-                  problem: str = "", modified: list[str] | None = None, manifest_digest: str = "") -> dict:
+                  problem: str = "", modified: list[str] | None = None, manifest_digest: str = "",
+                  graded_file: str | None = None) -> dict:
     """The runner result for one lesson. Checks without a result (the run stopped early) count as
     errors with `problem` as their message; a non-empty `problem` makes the whole status "error".
-    `modified` (grading files that differ from the release) adds a failing zero-point test named
-    "grading files modified"; `max_score` stays the lesson's points, so only then does the
-    reporter's count-based table show less than the points it sends (the modification shows)."""
+    `modified` (grading files that differ from the release): no check counts, every test scores 0
+    and fails with the reason (its message still says how the student's code did), and a failing
+    test "grading files modified" names the files; `max_score` stays the lesson's points.
+    `graded_file`: the lesson file that was graded (the module or a notebook), for locations."""
     results = list(results)
     by_check: dict[str, list[CheckResult]] = {}
     for run in results:
         by_check.setdefault(run.check_id, []).append(run)
     scale = point_scale(c.points for c in lesson.checks)
-    filename = f"exercises/{lesson.id}/{lesson.filename}"
+    filename = f"exercises/{lesson.id}/{graded_file or lesson.filename}"
     source = (root / filename) if root is not None else None
     lines: dict[str, int] = {}
     tests, any_error = [], bool(problem)
@@ -118,7 +120,9 @@ def lesson_result(lesson: Lesson, results: Iterable[CheckResult], *, root: Path 
                 "duration": duration if unit == 1 else 0,
             })
     max_score = len(tests)
-    if modified:
+    if modified:    # points only for the released checks: this run's cannot be trusted
+        tests = [{**test, "status": "fail", "score": 0,
+                  "message": NOT_COUNTED.format(outcome=test["status"], message=test["message"])} for test in tests]
         tests.append(modified_test(modified, manifest_digest))
     if any_error:
         overall = "error"
@@ -127,6 +131,10 @@ def lesson_result(lesson: Lesson, results: Iterable[CheckResult], *, root: Path 
     else:
         overall = "fail"
     return plain_tree({"version": VERSION, "status": overall, "max_score": max_score, "tests": tests})
+
+
+NOT_COUNTED = ("not counted: the grading files differ from the release (see the test \"grading files modified\"); "
+               "with them this check said {outcome}: {message}")
 
 
 def failed_result(name: str, message: str, max_score: int = 0) -> dict:

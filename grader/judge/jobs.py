@@ -176,6 +176,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
             result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
+        # which file was graded, as pytest, the score cell and `grader classroom` say it (one rule)
+        result = dataclasses.replace(result, notes=(tr("Graded {file}.", file=job.source.name), *result.notes))
         return job, result, handle.protections, time.perf_counter() - started
     finally:
         if handle is not None:

@@ -1,10 +1,12 @@
 """The score cell of a lesson notebook: `check_notebook("lesson03", globals())`.
 
-The notebook's own definitions are the submission: the lesson's checks reach them through a
-handle, exactly as `pytest exercises/lessonNN` reaches the `.py` file (same checks, seed, devices,
-points and reference: `solutions/` when present, else the answers recorded at release), and the
-score table is printed. Nothing here raises into the notebook: a stub notebook runs top to bottom
-and reads "not started"; a problem of the grader itself is printed as one line.
+The notebook's own definitions are the submission (unless the student changed the lesson's `.py`
+file, which is then graded, by the judge's rule: grader/notebooks/submitted.py; the cell says which
+file it graded): the lesson's checks reach them through a handle, exactly as `pytest
+exercises/lessonNN` reaches the `.py` file (same checks, seed, devices, points and reference:
+`solutions/` when present, else the answers recorded at release), and the score table is printed.
+Nothing here raises into the notebook: a stub notebook runs top to bottom and reads "not
+started"; a problem of the grader itself is printed as one line.
 
 The handle reads the notebook's globals live (not a copy), so a probe that patches a name the
 student's functions use (lesson 1's `get_device` with CUDA "available") is seen by those functions.
@@ -19,8 +21,10 @@ from typing import Any
 import torch
 
 from grader.checks import LESSON_IDS
+from grader.data import setup_problem
 from grader.handle import LocalHandle
 from grader.i18n import UnknownLanguage, language, normalize, using_language
+from grader.notebooks.submitted import for_score_cell, handle_for
 from grader.runner import DEFAULT_SEED, devices_for, grade_lesson, prepare_run
 from grader.session import Session
 from grader.writers.console import render_lesson
@@ -121,7 +125,15 @@ def _check(lesson_id, namespace, *, solutions, seed, device, todos, show):
         except FileNotFoundError as exc:
             print(_text("no_reference", problem=exc))
             return None
-        submission = NotebookHandle(namespace, f"{lesson_id}.ipynb")
+        # the judge's rule: the .py module when the student changed it (it wins when both changed),
+        # else this notebook's own definitions; the notebook's folder is Jupyter's working folder
+        module, graded = for_score_cell(Path.cwd(), run.lesson)
+        submission = handle_for(module, run.lesson) if module else NotebookHandle(namespace, f"{lesson_id}.ipynb")
+        problem = setup_problem() if run.lesson.needs_mnist else None
+        if show:
+            print(graded)
+            if problem:
+                print(problem)
         result = grade_lesson(run.lesson, submission, run.reference, devices=devices_for(device),
                               seed=DEFAULT_SEED if seed is None else seed, todos=todos)
     except Exception as exc:  # the grader broke, not the student's code (that is caught per check)

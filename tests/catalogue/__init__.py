@@ -8,6 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 PROJECT = HERE.parent.parent
+EXPECT = "Expect:"
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,8 @@ class Variant:
     patch: Path
     description: str
     loses: tuple[str, ...]
-    says: tuple[str, ...] = ()
+    says: tuple[str, ...] = ()   # phrases some message of the lost TODOs must contain (SAYS = (...))
+    expect: str = ""             # the phrase the first message of a lost TODO must contain (`Expect:` line)
 
     @property
     def correct(self) -> bool:
@@ -38,7 +40,10 @@ def variants(lesson: str | None = None) -> list[Variant]:
         if lesson and patch.parent.name != lesson:
             continue
         tree = ast.parse(patch.read_text(encoding="utf-8"))
-        description = (ast.get_docstring(tree) or "").splitlines()[0] if ast.get_docstring(tree) else ""
+        docstring = ast.get_docstring(tree) or ""
+        description = docstring.splitlines()[0] if docstring else ""
+        expect = next((line.strip().removeprefix(EXPECT).strip() for line in docstring.splitlines()
+                       if line.strip().startswith(EXPECT)), "")
         declared: dict[str, tuple[str, ...]] = {}
         for node in tree.body:
             if isinstance(node, ast.Assign):
@@ -46,5 +51,5 @@ def variants(lesson: str | None = None) -> list[Variant]:
                     if getattr(target, "id", None) in ("LOSES", "SAYS"):
                         declared[target.id] = tuple(ast.literal_eval(node.value))
         out.append(Variant(patch.parent.name, patch.stem, patch, description, declared.get("LOSES", ()),
-                           declared.get("SAYS", ())))
+                           declared.get("SAYS", ()), expect))
     return out

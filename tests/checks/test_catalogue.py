@@ -1,5 +1,6 @@
-"""The grader proves itself: reference 100%, stubs 0%, every known mistake loses points,
-every other correct style keeps full marks — all through the runner real grading uses."""
+"""The grader proves itself: reference 100%, stubs 0%, every known mistake loses points and its
+message names it (the phrase its patch declares), every other correct style keeps full marks — all
+through the runner real grading uses."""
 
 import os
 
@@ -60,6 +61,17 @@ def test_every_todo_has_checks_and_three_mistakes(lesson_id):
         assert mistake.loses and set(mistake.loses) <= set(lesson.todos), mistake.name
 
 
+def test_every_mistake_declares_the_phrase_its_message_must_contain():
+    undeclared = [f"{v.lesson}/{v.name}" for v in variants() if not v.correct and not v.expect]
+    assert not undeclared, "add an `Expect: <phrase>` line to the docstring of: " + ", ".join(undeclared)
+
+
+def named_in_first_message(result, variant) -> bool:
+    """Whether the first message of one of the TODOs it loses (what the score table shows) names it."""
+    summaries = result.todos()
+    return any(summaries[todo].messages and variant.expect in summaries[todo].messages[0] for todo in variant.loses)
+
+
 def test_all_eight_lessons_are_written():
     assert written_lessons() == list(LESSON_IDS)
 
@@ -78,6 +90,8 @@ def test_catalogue_variant(variant, reference_handles, tmp_path, request):
         summaries = result.todos()
         kept = [todo for todo in variant.loses if summaries[todo].score == summaries[todo].max_score]
         assert not kept, f"{variant.description}: {kept} kept full marks"
+        assert named_in_first_message(result, variant), \
+            f"{variant.description}: no TODO's first message says {variant.expect!r}:\n{explain(result)}"
         messages = [c.message for c in result.checks
                     if c.todo in variant.loses and c.status not in ("passed", "skipped")]
         unsaid = [text for text in variant.says if not any(text in message for message in messages)]

@@ -137,15 +137,18 @@ def test_a_stopped_run_keeps_the_points_earned():
     assert all(t["message"].startswith("not finished") for t in result["tests"][3:])
 
 
-def test_modified_files_add_a_failing_test_and_keep_max_score():
+def test_modified_files_score_nothing_with_the_reason_and_keep_max_score():
     lesson = load_lesson("lesson03")
     result = lesson_result(lesson, _results(lesson, lambda c: "passed"), modified=["grader/expect.py was changed"],
                            manifest_digest="ab" * 32)
     validate_result(result, modified=True)
     assert result["max_score"] == 10 and result["status"] == "fail"
-    last = result["tests"][-1]
+    assert reporter_numbers([result]) == (0, 0)          # neither Classroom nor the reporter's table counts them
+    *checks, last = result["tests"]
     assert last["name"] == "grading files modified" and last["score"] == 0
     assert "grader/expect.py was changed" in last["message"]
+    assert all(t["message"].startswith("not counted: the grading files differ from the release") and
+               "this check said pass" in t["message"] for t in checks)
 
 
 def test_base64_form_round_trips():

@@ -75,8 +75,8 @@ def test_tree_holds_the_template_and_nothing_else(released):
         assert absent not in names
     assert not any(n.startswith(("grader/judge/", "grader/classroom/templates/", "solutions/", "tests/"))
                    for n in names)
-    unreleased = [l for l in LESSON_IDS if l not in LESSONS]
-    assert not any(f"exercises/{l}/" in n or f"answers/{l}." in n for l in unreleased for n in names)
+    unreleased = [lid for lid in LESSON_IDS if lid not in LESSONS]
+    assert not any(f"exercises/{lid}/" in n or f"answers/{lid}." in n for lid in unreleased for n in names)
     assert sorted(names) == report.files
 
 
@@ -86,7 +86,7 @@ def _solution_bodies():
     for path in sorted(SOLUTIONS.glob("lesson*/*.py")):
         for todo in parse_todos(path.read_text(encoding="utf-8"), str(path)):
             lines = [line.strip() for line in todo.body]
-            bodies[f"{path.name} {todo.name}"] = [l for l in lines if len(l) >= 12 and not l.startswith("#")]
+            bodies[f"{path.name} {todo.name}"] = [lid for lid in lines if len(lid) >= 12 and not lid.startswith("#")]
     return bodies
 
 
@@ -204,7 +204,8 @@ def test_modified_grading_files_show_in_the_result(with_solutions, tmp_path):
     assert last["name"] == "grading files modified" and last["status"] == "fail" and last["score"] == 0
     assert "grader/expect.py was changed" in last["message"] and ".github/workflows/classroom.yml" in last["message"]
     assert result["max_score"] == 10 and result["status"] == "fail"
-    assert sum(t["score"] for t in result["tests"]) == 10
+    assert sum(t["score"] for t in result["tests"]) == 0          # the checks still ran: their outcome is said
+    assert all("this check said pass" in t["message"] for t in result["tests"][:-1])
 
 
 def test_a_solutions_folder_added_later_is_not_the_reference(released, tmp_path):
@@ -240,18 +241,54 @@ def test_workflow_pins_actions_and_installs_cpu_torch(released):
     pinned = [u for u in uses if re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u)]
     assert pinned == [u for u in uses if not u.startswith("classroom-resources/autograding-grading-reporter@")]
     assert len(pinned) == 2 and uses[-1] == "classroom-resources/autograding-grading-reporter@v1"
+    text = (out / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "# v7.0.1" in text and "# v7.0.0" in text           # checkout, setup-python: current majors (Node 24)
     install = next(s["run"] for s in steps if "pip install" in s.get("run", ""))
     assert "--index-url https://download.pytorch.org/whl/cpu" in install and re.search(r'"torch==[\d.]+"', install)
     lesson_steps = [s for s in steps if s.get("id") in LESSONS]
     assert [s["id"] for s in lesson_steps] == LESSONS
-    assert all(s["run"] == f"grader classroom {s['id']} --timeout 540 --github-output" and s["timeout-minutes"] == 10
-               for s in lesson_steps)
+    for step in lesson_steps:     # runs after an earlier failure, and always writes a result
+        command, fallback = step["run"].split(" || ")
+        assert command == f"grader classroom {step['id']} --timeout 540 --github-output"
+        assert step["if"] == "${{ !cancelled() }}" and step["timeout-minutes"] == 10
+        encoded = re.fullmatch(r'echo "result=([A-Za-z0-9+/=]+)" >> "\$GITHUB_OUTPUT"', fallback).group(1)
+        broken = decode_runner(encoded)       # one error test, the lesson's max_score: 0 points sent, 0 shown
+        assert broken["status"] == "error" and broken["max_score"] == load_lesson(step["id"]).max_score
+        assert [(t["status"], t["score"]) for t in broken["tests"]] == [("error", 0)]
+        assert reporter_numbers([broken]) == (0, 0)
     reporter = steps[-1]
-    assert reporter["if"] == "always()" and reporter["with"]["runners"] == ",".join(LESSONS)
-    assert reporter["env"] == {f"{l.upper()}_RESULTS": f"${{{{steps.{l}.outputs.result}}}}" for l in LESSONS}
+    assert reporter["if"] == "${{ !cancelled() }}" and reporter["with"]["runners"] == ",".join(LESSONS)
+    assert reporter["env"] == {f"{lid.upper()}_RESULTS": f"${{{{steps.{lid}.outputs.result}}}}" for lid in LESSONS}
 
 
-def test_mnist_lessons_get_a_cached_download():
+def test_the_reporter_is_pinned_by_the_sha_given(tmp_path):
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    text = workflow_text([load_lesson("lesson03")], python="3.11", torch_version="2.4.0",
+                         torchvision_version="0.19.0", needs_mnist=False, reporter_ref=sha)
+    steps = yaml.safe_load(text)["jobs"]["run-autograding-tests"]["steps"]
+    assert steps[-1]["uses"] == f"classroom-resources/autograding-grading-reporter@{sha}"
+
+
+def workflow_schema():
+    """GitHub's workflow schema as check-jsonschema ships it (SchemaStore's), read offline."""
+    check_jsonschema = pytest.importorskip("check_jsonschema", reason="the test extra installs check-jsonschema")
+    path = Path(check_jsonschema.__file__).parent / "builtin_schemas" / "vendor" / "github-workflows.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("needs_mnist, with_mnist", [(False, False), (True, False), (True, True)])
+def test_the_workflow_is_valid_against_the_workflow_schema(needs_mnist, with_mnist):
+    import jsonschema
+    lessons = [load_lesson("lesson03")] + ([load_lesson("lesson05")] if needs_mnist else [])
+    text = workflow_text(lessons, python="3.11", torch_version="2.4.0", torchvision_version="0.19.0",
+                         needs_mnist=needs_mnist, with_mnist=with_mnist, digest="ab" * 32)
+    errors = [e.message for e in jsonschema.Draft7Validator(workflow_schema()).iter_errors(yaml.safe_load(text))]
+    assert errors == []
+    names = [s["name"] for s in yaml.safe_load(text)["jobs"]["run-autograding-tests"]["steps"]]
+    assert ("Get MNIST (downloaded only when the cache had none)" in names) == (needs_mnist and not with_mnist)
+
+
+def test_mnist_lessons_get_a_cached_download_that_no_lesson_depends_on():
     lessons = [load_lesson("lesson03"), load_lesson("lesson05")]
     text = workflow_text(lessons, python="3.11", torch_version="2.4.0", torchvision_version="0.19.0",
                          needs_mnist=True)
@@ -264,9 +301,12 @@ def test_mnist_lessons_get_a_cached_download():
     assert re.fullmatch(r"actions/cache/restore@[0-9a-f]{40}", steps[restore]["uses"])
     assert re.fullmatch(r"actions/cache/save@[0-9a-f]{40}", steps[save]["uses"])
     assert steps[restore]["with"] == steps[save]["with"] == {"path": "datasets/MNIST/raw", "key": "mnist-raw-v1"}
-    # saved even when the job fails later (a student below full marks), unless it was restored
-    assert steps[save]["if"] == "steps.mnist.outputs.cache-hit != 'true'" and steps[restore]["id"] == "mnist"
-    assert "GRADER_ALLOW_DOWNLOAD" in steps[get]["env"]
+    # saved even when the job fails later (a student below full marks), unless it was restored or not fetched
+    assert "steps.mnist.outputs.cache-hit != 'true'" in steps[save]["if"] and steps[restore]["id"] == "mnist"
+    assert steps[get]["run"] == "python -m grader.data" and "GRADER_ALLOW_DOWNLOAD" in steps[get]["env"]
+    # a failed download fails no lesson step: the data steps may fail, every later step still runs
+    assert all(steps[i].get("continue-on-error") for i in (restore, get, save))
+    assert all("!cancelled()" in s["if"] for s in steps[restore:])
 
 
 def run_workflow_locally(root: Path, tmp_path: Path) -> dict:
@@ -321,8 +361,16 @@ def test_readme_and_pyproject(released):
     out, report = released
     readme = (out / "README.md").read_text()
     for needed in ("Set up once", "pip install -e .", "pytest exercises/lesson03", "How points work",
-                   "official grade", "| total | 36 |"):
-        assert needed in readme
+                   "official grade", "| total | 36 |",
+                   # CPU torch and torchvision by default, CUDA as the alternative
+                   "pip install torch torchvision --index-url https://download.pytorch.org/whl/cpu", "CUDA build",
+                   # the notebooks: how to open them, which file is graded
+                   "python -m notebook exercises/lesson03/lesson03.ipynb", "VS Code", "the file you changed is graded",
+                   "--lang vi",
+                   # Windows equivalents
+                   "```powershell", "py -m venv .venv", ".venv\\Scripts\\python -m pytest exercises\\lesson03"):
+        assert needed in readme, needed
+    assert readme.count("```bash") == readme.count("```powershell")     # every command for both
     pyproject = (out / "pyproject.toml").read_text()
     assert 'grader = "grader.classroom.command:main"' in pyproject and 'grader_device = "cpu"' in pyproject
     assert re.search(r'"hypothesis==[\d.]+"', pyproject)
@@ -335,5 +383,5 @@ def test_readme_and_pyproject(released):
 @pytest.mark.skipif(os.environ.get("GRADER_SLOW_TESTS") != "1", reason="all lessons take minutes: GRADER_SLOW_TESTS=1")
 def test_every_written_lesson_releases(tmp_path):
     report = release(tmp_path / "all")
-    assert [l.lesson for l in report.lessons] == [l for l in LESSON_IDS if (SOLUTIONS / l).is_dir()
-                                                  and (PROJECT / "grader" / "checks" / f"{l}.py").is_file()]
+    assert [lid.lesson for lid in report.lessons] == [lid for lid in LESSON_IDS if (SOLUTIONS / lid).is_dir()
+                                                  and (PROJECT / "grader" / "checks" / f"{lid}.py").is_file()]

@@ -97,4 +97,4 @@ def test_every_function_local_import_states_its_reason():
 
 def test_the_top_of_the_package_stays_small():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
-    assert len(top) <= 14, top
+    assert len(top) <= 15, top     # 15: diagnosis.py, the crash table every front end shares (issue 12)

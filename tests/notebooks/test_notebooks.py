@@ -392,3 +392,14 @@ def test_a_notebook_grades_the_same_in_its_score_cell_and_in_the_judge_as_the_py
     options = GradeOptions(out=tmp_path / "out", lessons=("lesson03",), jobs=2, progress=False, seed=20261127)
     batch = grade_batch(intake.find_submissions([tmp_path / "class"]), options)
     assert {r.student: r.score for r in batch.graded} == {"nb": 5, "py": 5, "solved_nb": 10}
+
+
+def test_the_score_cell_grades_the_py_file_when_the_student_changed_it(kernel, tmp_path):
+    """One rule everywhere (grader/notebooks/submitted.py): the `.py` file changed, the notebook
+    untouched — the score cell grades the `.py` file, as pytest and the judge do, and says so."""
+    folder = tmp_path / "lesson03"
+    shutil.copytree(EXERCISES / "lesson03", folder)
+    (folder / "backprop.py").write_text(solution_path("lesson03").read_text())
+    executed, report, _ = execute(nbformat.read(folder / "lesson03.ipynb", as_version=4), kernel, folder)
+    assert report["score"] == report["max"] == 10, printed(executed)
+    assert "Graded backprop.py: you changed it" in printed(executed)

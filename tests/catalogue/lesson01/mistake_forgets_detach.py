@@ -1,4 +1,7 @@
-"""Copies to the CPU but forgets to detach: a RuntimeError for tensors that require grad."""
+"""Copies to the CPU but forgets to detach: a RuntimeError for tensors that require grad.
+
+Expect: .numpy() was called on a tensor that is part of an autograd graph
+"""
 
 LOSES = ("to_numpy_any_device",)
 

@@ -1,4 +1,7 @@
-"""Computes with in-place operations (x.add_(y), ...), changing x, and uses floor division."""
+"""Computes with in-place operations (x.add_(y), ...), changing x, and uses floor division.
+
+Expect: in-place operations such as x.add_(y) or x += y change the input
+"""
 
 LOSES = ("elementwise",)
 

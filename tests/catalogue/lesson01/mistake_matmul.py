@@ -1,4 +1,7 @@
-"""Uses matrix multiplication x @ y.T for "mul" instead of the element-wise product."""
+"""Uses matrix multiplication x @ y.T for "mul" instead of the element-wise product.
+
+Expect: element by element (not x @ y)
+"""
 
 LOSES = ("elementwise",)
 

@@ -1,4 +1,7 @@
-"""Converts with np.array(t) and torch.tensor(a), which copy, so the memory is not shared."""
+"""Converts with np.array(t) and torch.tensor(a), which copy, so the memory is not shared.
+
+Expect: np.array(t) and .copy() make copies
+"""
 
 LOSES = ("to_numpy", "from_numpy")
 

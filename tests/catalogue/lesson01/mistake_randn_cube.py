@@ -1,4 +1,7 @@
-"""Fills "cube" with torch.randn (normal distribution) instead of torch.rand (uniform on [0, 1))."""
+"""Fills "cube" with torch.randn (normal distribution) instead of torch.rand (uniform on [0, 1)).
+
+Expect: torch.randn is the normal distribution
+"""
 
 LOSES = ("make_tensors",)
 

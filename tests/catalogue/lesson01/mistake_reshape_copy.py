@@ -1,4 +1,7 @@
-"""Reshapes a clone: the right shape, but a copy, not a view of x."""
+"""Reshapes a clone: the right shape, but a copy, not a view of x.
+
+Expect: it should be a view of x
+"""
 
 LOSES = ("reshape",)
 

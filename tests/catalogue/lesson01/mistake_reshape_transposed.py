@@ -1,4 +1,7 @@
-"""Infers the columns instead of the rows: x.view(cols, -1)."""
+"""Infers the columns instead of the rows: x.view(cols, -1).
+
+Expect: -1 lets PyTorch work out the number of rows
+"""
 
 LOSES = ("reshape",)
 

@@ -1,4 +1,7 @@
-"""Takes the first row instead of the first column, and returns x[1, 1] as a tensor."""
+"""Takes the first row instead of the first column, and returns x[1, 1] as a tensor.
+
+Expect: x[0] would be the first row
+"""
 
 LOSES = ("slices",)
 

@@ -1,4 +1,7 @@
-"""Returns t.size without calling it, and the dtype as a string."""
+"""Returns t.size without calling it, and the dtype as a string.
+
+Expect: call it, with the parentheses
+"""
 
 LOSES = ("size_and_dtype",)
 

@@ -1,4 +1,7 @@
-"""Swaps zeros and ones, and makes the scalar 0-dimensional with torch.tensor(0.0)."""
+"""Swaps zeros and ones, and makes the scalar 0-dimensional with torch.tensor(0.0).
+
+Expect: Expected (1,), got ()
+"""
 
 LOSES = ("make_tensors",)
 

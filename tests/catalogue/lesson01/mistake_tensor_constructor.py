@@ -1,4 +1,7 @@
-"""Uses the torch.Tensor constructor: every result is float32, and integer data cannot require grad when converted late."""
+"""Uses the torch.Tensor constructor: every result is float32, and integer data cannot require grad when converted late.
+
+Expect: torch.Tensor (capital T) is the tensor class
+"""
 
 LOSES = ("from_data", "trainable")
 

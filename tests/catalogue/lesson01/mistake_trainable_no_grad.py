@@ -1,4 +1,7 @@
-"""Creates the float32 tensor but forgets requires_grad=True."""
+"""Creates the float32 tensor but forgets requires_grad=True.
+
+Expect: pass requires_grad=True when you create the tensor
+"""
 
 LOSES = ("trainable",)
 

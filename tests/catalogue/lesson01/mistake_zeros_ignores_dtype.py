@@ -1,4 +1,7 @@
-"""Makes zeros with the default dtype, ignoring the dtype argument."""
+"""Makes zeros with the default dtype, ignoring the dtype argument.
+
+Expect: pass the dtype on: torch.zeros(rows, cols, dtype=dtype)
+"""
 
 LOSES = ("zeros_of",)
 

@@ -1,4 +1,7 @@
-"""Detaches x before computing, so nothing is recorded and no gradient reaches x."""
+"""Detaches x before computing, so nothing is recorded and no gradient reaches x.
+
+Expect: has no grad_fn, so no gradient can flow back to x
+"""
 
 LOSES = ("chain",)
 

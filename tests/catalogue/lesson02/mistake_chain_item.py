@@ -1,4 +1,7 @@
-"""Returns z.mean().item(), a Python float with no graph, instead of the tensor."""
+"""Returns z.mean().item(), a Python float with no graph, instead of the tensor.
+
+Expect: .item() would cut it off from the graph
+"""
 
 LOSES = ("chain",)
 

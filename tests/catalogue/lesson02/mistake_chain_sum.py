@@ -1,4 +1,7 @@
-"""Sums z instead of taking its mean."""
+"""Sums z instead of taking its mean.
+
+Expect: its mean over all elements (not the sum)
+"""
 
 LOSES = ("chain",)
 

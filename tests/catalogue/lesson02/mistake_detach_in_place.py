@@ -1,4 +1,7 @@
-"""Switches off requires_grad on a itself instead of returning a detached tensor."""
+"""Switches off requires_grad on a itself instead of returning a detached tensor.
+
+Expect: a itself no longer requires grad
+"""
 
 LOSES = ("detached",)
 

@@ -1,4 +1,7 @@
-"""Detaches only the input: f's own trainable weights are still recorded."""
+"""Detaches only the input: f's own trainable weights are still recorded.
+
+Expect: detaching only the input a does not stop f from recording its own weights
+"""
 
 LOSES = ("without_grad",)
 

@@ -1,4 +1,7 @@
-"""Computes f(a) with tracking on and detaches the result afterwards."""
+"""Computes f(a) with tracking on and detaches the result afterwards.
+
+Expect: detaching the result afterwards is too late
+"""
 
 LOSES = ("without_grad",)
 

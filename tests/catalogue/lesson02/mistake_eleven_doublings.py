@@ -1,4 +1,7 @@
-"""Loops eleven times after the first doubling (an off-by-one): the gradient is twice too big."""
+"""Loops eleven times after the first doubling (an off-by-one): the gradient is twice too big.
+
+Expect: y = x * 2 and then ten more doublings
+"""
 
 LOSES = ("vector_backward",)
 

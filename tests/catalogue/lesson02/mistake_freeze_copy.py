@@ -1,4 +1,7 @@
-"""Returns a.detach(): a new tensor, while the caller's a still requires grad."""
+"""Returns a.detach(): a new tensor, while the caller's a still requires grad.
+
+Expect: a.detach() would make a new tensor
+"""
 
 LOSES = ("freeze_",)
 

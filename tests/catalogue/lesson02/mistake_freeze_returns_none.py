@@ -1,4 +1,7 @@
-"""Freezes a in place but forgets to return it."""
+"""Freezes a in place but forgets to return it.
+
+Expect: end with `return a`
+"""
 
 LOSES = ("freeze_",)
 

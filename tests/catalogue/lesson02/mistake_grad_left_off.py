@@ -1,4 +1,7 @@
-"""Switches tracking off with torch.set_grad_enabled(False) and never switches it back on."""
+"""Switches tracking off with torch.set_grad_enabled(False) and never switches it back on.
+
+Expect: torch.set_grad_enabled(False) alone stays off
+"""
 
 LOSES = ("without_grad",)
 

@@ -1,4 +1,7 @@
-"""Never zeroes the gradient, whatever reset says."""
+"""Never zeroes the gradient, whatever reset says.
+
+Expect: zero it after the update when reset is True
+"""
 
 LOSES = ("grads_per_epoch",)
 

@@ -1,4 +1,7 @@
-"""Records weights.grad itself, not a copy, so later zero_() and backward calls change the record."""
+"""Records weights.grad itself, not a copy, so later zero_() and backward calls change the record.
+
+Expect: record weights.grad.clone(): the .grad tensor itself is zeroed later
+"""
 
 LOSES = ("grads_per_epoch",)
 

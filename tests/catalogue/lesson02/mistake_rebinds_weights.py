@@ -1,4 +1,7 @@
-"""Writes `weights = weights - 0.001 * grad`: a new tensor each epoch, the caller's weights never change."""
+"""Writes `weights = weights - 0.001 * grad`: a new tensor each epoch, the caller's weights never change.
+
+Expect: `weights = weights - ...` only rebinds a local name
+"""
 
 LOSES = ("grads_per_epoch",)
 

@@ -1,4 +1,7 @@
-"""Calls y.sum().backward() and ignores v, so every gradient entry is 2048."""
+"""Calls y.sum().backward() and ignores v, so every gradient entry is 2048.
+
+Expect: (not y.sum().backward())
+"""
 
 LOSES = ("vector_backward",)
 

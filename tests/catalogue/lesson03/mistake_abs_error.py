@@ -1,4 +1,7 @@
-"""Uses the absolute error instead of the squared error."""
+"""Uses the absolute error instead of the squared error.
+
+Expect: square the difference element by element
+"""
 
 LOSES = ("squared_error",)
 

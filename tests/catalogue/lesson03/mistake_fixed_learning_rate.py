@@ -1,4 +1,7 @@
-"""Hard-codes the course's learning rate 0.001 instead of using the learning_rate argument."""
+"""Hard-codes the course's learning rate 0.001 instead of using the learning_rate argument.
+
+Expect: use the learning_rate argument
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("use the learning_rate argument",)

@@ -1,4 +1,7 @@
-"""Computes the prediction through NumPy, so no gradient can flow back."""
+"""Computes the prediction through NumPy, so no gradient can flow back.
+
+Expect: a detour through NumPy that also cuts the autograd graph
+"""
 
 LOSES = ("forward",)
 

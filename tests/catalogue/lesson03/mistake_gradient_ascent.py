@@ -1,4 +1,7 @@
-"""Adds the gradient instead of subtracting it: w climbs the loss."""
+"""Adds the gradient instead of subtracting it: w climbs the loss.
+
+Expect: gradient ascent
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("gradient ascent",)

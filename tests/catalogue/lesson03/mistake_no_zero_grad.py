@@ -1,4 +1,7 @@
-"""Forgets to zero w.grad after the update, so gradients pile up from step to step."""
+"""Forgets to zero w.grad after the update, so gradients pile up from step to step.
+
+Expect: call w.grad.zero_() after the update
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("w.grad after the step",)

@@ -1,4 +1,7 @@
-"""Writes `w = w - lr * w.grad`: a new tensor, so the caller's w never changes."""
+"""Writes `w = w - lr * w.grad`: a new tensor, so the caller's w never changes.
+
+Expect: `w = w - ...` only rebinds a local name
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("w did not change",)

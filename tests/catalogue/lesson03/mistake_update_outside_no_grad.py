@@ -1,4 +1,7 @@
-"""Updates w in place with tracking on: PyTorch refuses an in-place change of a leaf that requires grad."""
+"""Updates w in place with tracking on: PyTorch refuses an in-place change of a leaf that requires grad.
+
+Expect: do the update inside `with torch.no_grad():`
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("torch.no_grad()",)

@@ -1,4 +1,7 @@
-"""Updates w through .data after taking the tensor's grad, but returns the loss tensor, not a float."""
+"""Updates w through .data after taking the tensor's grad, but returns the loss tensor, not a float.
+
+Expect: should be a Python number
+"""
 
 LOSES = ("backprop_step",)
 SAYS = ("should be a Python number",)

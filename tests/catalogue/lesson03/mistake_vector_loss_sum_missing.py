@@ -1,7 +1,10 @@
-"""Makes a loss of several elements (broadcasts y against a batch of one) and calls backward() on it."""
+"""Makes a loss of several elements (broadcasts y against a batch of one) and calls backward() on it.
+
+Expect: backward() was called on a tensor with more than one element
+"""
 
 LOSES = ("backprop_step",)
-SAYS = ("needs a loss that is one number",)
+SAYS = ("a single number before backward()",)
 
 
 def backprop_step(x, y, w, learning_rate):

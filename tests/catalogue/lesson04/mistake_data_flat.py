@@ -1,4 +1,7 @@
-"""Returns flat arrays of shape (15,) instead of one sample per row (15, 1)."""
+"""Returns flat arrays of shape (15,) instead of one sample per row (15, 1).
+
+Expect: one sample per row
+"""
 
 LOSES = ("training_data",)
 

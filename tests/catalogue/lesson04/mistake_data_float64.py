@@ -1,4 +1,7 @@
-"""Builds the arrays without dtype=np.float32, so they are float64 and clash with nn.Linear's float32."""
+"""Builds the arrays without dtype=np.float32, so they are float64 and clash with nn.Linear's float32.
+
+Expect: pass dtype=np.float32
+"""
 
 LOSES = ("training_data",)
 

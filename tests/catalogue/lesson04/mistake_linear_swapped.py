@@ -1,4 +1,7 @@
-"""Swaps the sizes: nn.Linear(output_size, input_size)."""
+"""Swaps the sizes: nn.Linear(output_size, input_size).
+
+Expect: nn.Linear(input_size, output_size): inputs first
+"""
 
 LOSES = ("build_model",)
 

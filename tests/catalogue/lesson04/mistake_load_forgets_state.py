@@ -1,4 +1,7 @@
-"""Loads the file but never puts the state into the model (load_state_dict missing)."""
+"""Loads the file but never puts the state into the model (load_state_dict missing).
+
+Expect: model.load_state_dict(torch.load(path, weights_only=True))
+"""
 
 LOSES = ("load_model",)
 

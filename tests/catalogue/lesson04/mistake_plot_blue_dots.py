@@ -1,4 +1,7 @@
-"""Draws the data as blue dots ('bo') instead of red ones."""
+"""Draws the data as blue dots ('bo') instead of red ones.
+
+Expect: does not show the 15 data points as red dots
+"""
 
 LOSES = ("plot_fit",)
 

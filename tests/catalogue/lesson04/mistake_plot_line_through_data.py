@@ -1,4 +1,7 @@
-"""Draws the 'fitted' line through the data y instead of the predictions."""
+"""Draws the 'fitted' line through the data y instead of the predictions.
+
+Expect: no line through the predicted values
+"""
 
 LOSES = ("plot_fit",)
 

@@ -1,4 +1,7 @@
-"""Labels the plots but never calls legend()."""
+"""Labels the plots but never calls legend().
+
+Expect: should have a legend
+"""
 
 LOSES = ("plot_fit",)
 

@@ -1,4 +1,7 @@
-"""Calls plt.show() like the tutorial script and returns nothing."""
+"""Calls plt.show() like the tutorial script and returns nothing.
+
+Expect: do not call plt.show() here
+"""
 
 LOSES = ("plot_fit",)
 

@@ -1,4 +1,7 @@
-"""Switches off requires_grad on the model's parameters to get .numpy() to work: the model can no longer train."""
+"""Switches off requires_grad on the model's parameters to get .numpy() to work: the model can no longer train.
+
+Expect: leave the parameters alone
+"""
 
 LOSES = ("predict",)
 SAYS = ("no longer require grad",)

@@ -1,4 +1,7 @@
-"""Calls .numpy() on an output that requires grad, which PyTorch refuses."""
+"""Calls .numpy() on an output that requires grad, which PyTorch refuses.
+
+Expect: detach the output before .numpy()
+"""
 
 LOSES = ("predict",)
 

@@ -1,4 +1,7 @@
-"""Returns the output tensor instead of a NumPy array."""
+"""Returns the output tensor instead of a NumPy array.
+
+Expect: should be a NumPy array
+"""
 
 LOSES = ("predict",)
 

@@ -1,4 +1,7 @@
-"""Saves the whole pickled model with torch.save(model, path) instead of its state_dict."""
+"""Saves the whole pickled model with torch.save(model, path) instead of its state_dict.
+
+Expect: not the whole model
+"""
 
 LOSES = ("save_model",)
 

@@ -1,4 +1,7 @@
-"""Builds a fresh model inside train, so the model it was given is never trained."""
+"""Builds a fresh model inside train, so the model it was given is never trained.
+
+Expect: do not build a new model inside train
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Never calls optimizer.zero_grad(), so every step uses the sum of all gradients so far."""
+"""Never calls optimizer.zero_grad(), so every step uses the sum of all gradients so far.
+
+Expect: call optimizer.zero_grad() every epoch
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Steps once per sample (stochastic) instead of once per epoch on the full batch."""
+"""Steps once per sample (stochastic) instead of once per epoch on the full batch.
+
+Expect: the MSE of the untrained model on all the data
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Returns only the final loss instead of the list of per-epoch losses."""
+"""Returns only the final loss instead of the list of per-epoch losses.
+
+Expect: should return the list of per-epoch losses
+"""
 
 LOSES = ("train",)
 

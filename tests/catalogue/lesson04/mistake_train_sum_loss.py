@@ -1,4 +1,7 @@
-"""Uses nn.MSELoss(reduction='sum'): the gradient is 15 times too large."""
+"""Uses nn.MSELoss(reduction='sum'): the gradient is 15 times too large.
+
+Expect: the MSE of the untrained model on all the data
+"""
 
 LOSES = ("train",)
 

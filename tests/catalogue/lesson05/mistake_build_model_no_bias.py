@@ -1,4 +1,7 @@
-"""Builds the linear layer without its bias."""
+"""Builds the linear layer without its bias.
+
+Expect: and a bias of (num_classes,)
+"""
 
 LOSES = ("build_model",)
 

@@ -1,4 +1,7 @@
-"""Swaps the arguments: nn.Linear(num_classes, input_size)."""
+"""Swaps the arguments: nn.Linear(num_classes, input_size).
+
+Expect: a weight of shape (num_classes, input_size)
+"""
 
 LOSES = ("build_model",)
 

@@ -1,4 +1,7 @@
-"""Averages the per-batch accuracies, which over-weights a smaller last batch."""
+"""Averages the per-batch accuracies, which over-weights a smaller last batch.
+
+Expect: divide by the number of images (the last batch is smaller)
+"""
 
 LOSES = ("evaluate",)
 

@@ -1,4 +1,7 @@
-"""Returns the accuracy as a percentage (like the course's print) instead of a fraction."""
+"""Returns the accuracy as a percentage (like the course's print) instead of a fraction.
+
+Expect: return correct / total, not a percentage
+"""
 
 LOSES = ("evaluate",)
 

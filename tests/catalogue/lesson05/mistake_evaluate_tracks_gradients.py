@@ -1,4 +1,7 @@
-"""Evaluates without torch.no_grad(), building an autograd graph for every batch."""
+"""Evaluates without torch.no_grad(), building an autograd graph for every batch.
+
+Expect: gradient tracking on
+"""
 
 LOSES = ("evaluate",)
 

@@ -1,4 +1,7 @@
-"""Hard-codes the course's lr=0.001 in the optimizer instead of using learning_rate."""
+"""Hard-codes the course's lr=0.001 in the optimizer instead of using learning_rate.
+
+Expect: lr=learning_rate
+"""
 
 LOSES = ("train",)
 

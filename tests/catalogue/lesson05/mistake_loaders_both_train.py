@@ -1,4 +1,7 @@
-"""Builds both loaders from the training split (train=True twice)."""
+"""Builds both loaders from the training split (train=True twice).
+
+Expect: the test loader needs MNIST(..., train=False)
+"""
 
 LOSES = ("make_loaders",)
 

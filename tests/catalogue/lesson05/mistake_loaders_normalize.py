@@ -1,4 +1,7 @@
-"""Adds Normalize((0.1307,), (0.3081,)) after ToTensor, so pixels are no longer in [0, 1]."""
+"""Adds Normalize((0.1307,), (0.3081,)) after ToTensor, so pixels are no longer in [0, 1].
+
+Expect: ToTensor alone turns pixels 0-255 into floats in [0, 1]
+"""
 
 LOSES = ("make_loaders",)
 

@@ -1,4 +1,7 @@
-"""Shuffles the test loader and not the training loader."""
+"""Shuffles the test loader and not the training loader.
+
+Expect: the training loader reads the data in a fixed order
+"""
 
 LOSES = ("make_loaders",)
 

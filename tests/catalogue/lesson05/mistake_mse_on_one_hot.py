@@ -1,4 +1,7 @@
-"""Uses nn.MSELoss between the scores and one-hot labels instead of cross-entropy."""
+"""Uses nn.MSELoss between the scores and one-hot labels instead of cross-entropy.
+
+Expect: use nn.CrossEntropyLoss()(outputs, labels)
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Feeds the (batch, 1, 28, 28) images to the linear layer without flattening them."""
+"""Feeds the (batch, 1, 28, 28) images to the linear layer without flattening them.
+
+Expect: flatten them first with images.reshape(-1, 28 * 28)
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Forgets optimizer.zero_grad(), so every step uses the sum of all gradients so far."""
+"""Forgets optimizer.zero_grad(), so every step uses the sum of all gradients so far.
+
+Expect: optimizer.zero_grad() every step
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Ignores num_epochs and goes over the loader once."""
+"""Ignores num_epochs and goes over the loader once.
+
+Expect: loop over range(num_epochs)
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Saves the whole model object (pickled) instead of its state_dict."""
+"""Saves the whole model object (pickled) instead of its state_dict.
+
+Expect: not the model object
+"""
 
 LOSES = ("save_model",)
 

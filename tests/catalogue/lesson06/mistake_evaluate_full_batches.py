@@ -1,4 +1,7 @@
-"""Counts len(loader) * batch_size images, as if the last batch were full."""
+"""Counts len(loader) * batch_size images, as if the last batch were full.
+
+Expect: divide by the number of images (the last batch is smaller)
+"""
 
 LOSES = ("evaluate",)
 

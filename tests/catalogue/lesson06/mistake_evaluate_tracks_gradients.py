@@ -1,4 +1,7 @@
-"""Evaluates without torch.no_grad(), detaching the outputs afterwards instead."""
+"""Evaluates without torch.no_grad(), detaching the outputs afterwards instead.
+
+Expect: gradient tracking on
+"""
 
 LOSES = ("evaluate",)
 

@@ -1,4 +1,7 @@
-"""Detaches the hidden activations, so no gradient reaches fc1."""
+"""Detaches the hidden activations, so no gradient reaches fc1.
+
+Expect: no gradient reached fc1.weight
+"""
 
 LOSES = ("NeuralNet.forward",)
 

@@ -1,4 +1,7 @@
-"""Forgets the ReLU in forward, so the two layers collapse into one linear map."""
+"""Forgets the ReLU in forward, so the two layers collapse into one linear map.
+
+Expect: then ReLU
+"""
 
 LOSES = ("NeuralNet.forward",)
 

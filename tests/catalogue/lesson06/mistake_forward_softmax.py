@@ -1,4 +1,7 @@
-"""Returns softmax probabilities from forward instead of raw scores."""
+"""Returns softmax probabilities from forward instead of raw scores.
+
+Expect: (no softmax)
+"""
 
 LOSES = ("NeuralNet.forward",)
 

@@ -1,4 +1,7 @@
-"""Always returns the CPU, even when a GPU is available."""
+"""Always returns the CPU, even when a GPU is available.
+
+Expect: Expected 'cuda', got 'cpu'
+"""
 
 LOSES = ("get_device",)
 

@@ -1,4 +1,7 @@
-"""Writes `if torch.cuda.is_available` without calling it: a function is always true, so always cuda."""
+"""Writes `if torch.cuda.is_available` without calling it: a function is always true, so always cuda.
+
+Expect: Expected 'cpu', got 'cuda'
+"""
 
 LOSES = ("get_device",)
 

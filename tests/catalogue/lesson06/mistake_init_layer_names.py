@@ -1,4 +1,7 @@
-"""Names the layers layer1 / layer2, so the state_dict keys are not fc1.* / fc2.*."""
+"""Names the layers layer1 / layer2, so the state_dict keys are not fc1.* / fc2.*.
+
+Expect: NeuralNet has no layer attribute `fc1`
+"""
 
 LOSES = ("NeuralNet.__init__",)
 

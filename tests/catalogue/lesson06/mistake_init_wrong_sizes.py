@@ -1,4 +1,7 @@
-"""Gives fc2 the input size instead of the hidden size (works only when they happen to be equal)."""
+"""Gives fc2 the input size instead of the hidden size (works only when they happen to be equal).
+
+Expect: fc2 = nn.Linear(hidden_size, num_classes)
+"""
 
 LOSES = ("NeuralNet.__init__",)
 

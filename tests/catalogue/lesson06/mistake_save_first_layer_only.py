@@ -1,4 +1,7 @@
-"""Saves only the first layer's parameters instead of the whole state_dict."""
+"""Saves only the first layer's parameters instead of the whole state_dict.
+
+Expect: save the whole model's state_dict
+"""
 
 LOSES = ("save_model",)
 

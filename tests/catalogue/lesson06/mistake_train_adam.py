@@ -1,4 +1,7 @@
-"""Trains with Adam instead of the course's plain SGD."""
+"""Trains with Adam instead of the course's plain SGD.
+
+Expect: torch.optim.SGD with lr=learning_rate
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Leaves SGD at its default lr (0.001) instead of passing learning_rate."""
+"""Leaves SGD at its default lr (0.001) instead of passing learning_rate.
+
+Expect: with lr=learning_rate
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Adds momentum to SGD, which the course's training does not use."""
+"""Adds momentum to SGD, which the course's training does not use.
+
+Expect: look at the update: torch.optim.SGD
+"""
 
 LOSES = ("train",)
 

@@ -1,4 +1,7 @@
-"""Forgets optimizer.zero_grad(), so gradients pile up from batch to batch."""
+"""Forgets optimizer.zero_grad(), so gradients pile up from batch to batch.
+
+Expect: optimizer.zero_grad() every step
+"""
 
 LOSES = ("train",)
 

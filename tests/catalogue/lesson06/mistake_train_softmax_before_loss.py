@@ -1,4 +1,7 @@
-"""Applies softmax to the scores before nn.CrossEntropyLoss, which applies it again."""
+"""Applies softmax to the scores before nn.CrossEntropyLoss, which applies it again.
+
+Expect: on the raw scores (no softmax first)
+"""
 
 LOSES = ("train",)
 

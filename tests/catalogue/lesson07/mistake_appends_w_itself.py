@@ -1,4 +1,7 @@
-"""Appends the tensor w itself: every history entry is the same object and shows the final w."""
+"""Appends the tensor w itself: every history entry is the same object and shows the final w.
+
+Expect: appending the tensor w itself records the same object
+"""
 
 LOSES = ("gradient_descent",)
 

@@ -1,4 +1,7 @@
-"""Multiplies by w.item(): the value is right but no gradient reaches w."""
+"""Multiplies by w.item(): the value is right but no gradient reaches w.
+
+Expect: used through .item(), .detach() or NumPy
+"""
 
 LOSES = ("forward",)
 

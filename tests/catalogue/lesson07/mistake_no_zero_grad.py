@@ -1,4 +1,7 @@
-"""Never zeroes w.grad, so each epoch steps along the sum of all gradients so far."""
+"""Never zeroes w.grad, so each epoch steps along the sum of all gradients so far.
+
+Expect: is w.grad zeroed (or set to None) after it
+"""
 
 LOSES = ("gradient_descent",)
 

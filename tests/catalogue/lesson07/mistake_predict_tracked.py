@@ -1,4 +1,7 @@
-"""Predicts with forward(x, w) directly, so autograd builds a graph for every prediction."""
+"""Predicts with forward(x, w) directly, so autograd builds a graph for every prediction.
+
+Expect: the prediction is tracked by autograd
+"""
 
 LOSES = ("predict",)
 

@@ -1,4 +1,7 @@
-"""Writes `w = w - lr * w.grad` under no_grad: the new w no longer requires grad, so backward fails."""
+"""Writes `w = w - lr * w.grad` under no_grad: the new w no longer requires grad, so backward fails.
+
+Expect: a rebound weight
+"""
 
 LOSES = ("gradient_descent",)
 

@@ -1,4 +1,7 @@
-"""Records w before the update of the epoch instead of after it."""
+"""Records w before the update of the epoch instead of after it.
+
+Expect: record w after the update of the epoch, not before it
+"""
 
 LOSES = ("gradient_descent",)
 

@@ -1,4 +1,7 @@
-"""Sums the squared errors instead of averaging them."""
+"""Sums the squared errors instead of averaging them.
+
+Expect: a sum, or a mean without squaring, gives other numbers
+"""
 
 LOSES = ("loss",)
 

@@ -1,4 +1,7 @@
-"""Averages the raw differences (forgets to square), so errors of opposite sign cancel."""
+"""Averages the raw differences (forgets to square), so errors of opposite sign cancel.
+
+Expect: a mean without squaring
+"""
 
 LOSES = ("loss",)
 

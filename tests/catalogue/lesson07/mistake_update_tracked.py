@@ -1,4 +1,7 @@
-"""Updates w outside torch.no_grad(): autograd refuses an in-place change of a leaf that requires grad."""
+"""Updates w outside torch.no_grad(): autograd refuses an in-place change of a leaf that requires grad.
+
+Expect: do the update inside `with torch.no_grad():`
+"""
 
 LOSES = ("gradient_descent",)
 

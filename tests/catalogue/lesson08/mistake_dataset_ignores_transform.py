@@ -1,4 +1,7 @@
-"""Stores the transform but never applies it."""
+"""Stores the transform but never applies it.
+
+Expect: when self.transform is not None
+"""
 
 LOSES = ("CustomDataset.__getitem__",)
 

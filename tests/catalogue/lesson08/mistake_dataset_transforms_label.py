@@ -1,4 +1,7 @@
-"""Applies the transform to the label as well as to the image."""
+"""Applies the transform to the label as well as to the image.
+
+Expect: the transform is for the image only
+"""
 
 LOSES = ("CustomDataset.__getitem__",)
 

@@ -1,4 +1,7 @@
-"""Copies the tutorial literally: no zero_grad, so a second step adds the old gradients to the new ones."""
+"""Copies the tutorial literally: no zero_grad, so a second step adds the old gradients to the new ones.
+
+Expect: gradients add up in .grad across backward() calls
+"""
 
 LOSES = ("fc_step",)
 

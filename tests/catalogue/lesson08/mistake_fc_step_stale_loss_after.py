@@ -1,4 +1,7 @@
-"""Reports the loss before the step as loss_after, without recomputing it on the updated layer."""
+"""Reports the loss before the step as loss_after, without recomputing it on the updated layer.
+
+Expect: compute the loss again with the updated layer
+"""
 
 LOSES = ("fc_step",)
 

@@ -1,4 +1,7 @@
-"""Sums the squared errors (reduction='sum') instead of averaging them like nn.MSELoss()."""
+"""Sums the squared errors (reduction='sum') instead of averaging them like nn.MSELoss().
+
+Expect: averages the squared errors (mean, not sum)
+"""
 
 LOSES = ("fc_step",)
 

@@ -1,4 +1,7 @@
-"""Loops over the whole loader and returns the last batch instead of the first."""
+"""Loops over the whole loader and returns the last batch instead of the first.
+
+Expect: return next(iter(loader))
+"""
 
 LOSES = ("first_batch",)
 

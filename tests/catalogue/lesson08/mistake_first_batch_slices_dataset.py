@@ -1,4 +1,7 @@
-"""Slices the dataset instead of asking the loader, which ignores the loader's shuffling."""
+"""Slices the dataset instead of asking the loader, which ignores the loader's shuffling.
+
+Expect: slicing the dataset ignores the
+"""
 
 LOSES = ("first_batch",)
 

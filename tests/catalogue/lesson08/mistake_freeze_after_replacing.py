@@ -1,4 +1,7 @@
-"""Replaces the head first and freezes afterwards, so the new head is frozen too."""
+"""Replaces the head first and freezes afterwards, so the new head is frozen too.
+
+Expect: freeze first, then replace model.fc
+"""
 
 LOSES = ("freeze_and_replace_head",)
 

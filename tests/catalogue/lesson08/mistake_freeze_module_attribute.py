@@ -1,4 +1,7 @@
-"""Writes `model.requires_grad = False`: a plain attribute, so no parameter is frozen."""
+"""Writes `model.requires_grad = False`: a plain attribute, so no parameter is frozen.
+
+Expect: `model.requires_grad = False` only sets an unused attribute
+"""
 
 LOSES = ("freeze_and_replace_head",)
 

@@ -1,4 +1,7 @@
-"""Builds a fresh ResNet-18 instead of fine-tuning the given one, losing its weights."""
+"""Builds a fresh ResNet-18 instead of fine-tuning the given one, losing its weights.
+
+Expect: do not build a new ResNet
+"""
 
 LOSES = ("freeze_and_replace_head",)
 

@@ -1,4 +1,7 @@
-"""Does the work but forgets `return model`."""
+"""Does the work but forgets `return model`.
+
+Expect: end with `return model`
+"""
 
 LOSES = ("freeze_and_replace_head",)
 

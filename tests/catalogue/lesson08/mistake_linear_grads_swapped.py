@@ -1,4 +1,7 @@
-"""Returns the gradients in the order (w.grad, x.grad, b.grad) instead of (x.grad, w.grad, b.grad)."""
+"""Returns the gradients in the order (w.grad, x.grad, b.grad) instead of (x.grad, w.grad, b.grad).
+
+Expect: return them in the order (x.grad, w.grad, b.grad)
+"""
 
 LOSES = ("linear_grads",)
 

@@ -1,4 +1,7 @@
-"""Forgets requires_grad=True on x, so x.grad stays None."""
+"""Forgets requires_grad=True on x, so x.grad stays None.
+
+Expect: create x with requires_grad=True
+"""
 
 LOSES = ("linear_grads",)
 

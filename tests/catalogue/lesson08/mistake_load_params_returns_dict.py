@@ -1,4 +1,7 @@
-"""Returns the loaded state_dict itself instead of loading it into the model."""
+"""Returns the loaded state_dict itself instead of loading it into the model.
+
+Expect: got a OrderedDict
+"""
 
 LOSES = ("load_params",)
 

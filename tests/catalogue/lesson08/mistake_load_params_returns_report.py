@@ -1,4 +1,7 @@
-"""Returns what load_state_dict returns (a report of missing keys) instead of the model."""
+"""Returns what load_state_dict returns (a report of missing keys) instead of the model.
+
+Expect: load_state_dict itself returns a report
+"""
 
 LOSES = ("load_params",)
 

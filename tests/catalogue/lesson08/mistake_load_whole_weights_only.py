@@ -1,4 +1,7 @@
-"""Loads a whole model with plain torch.load(path), which refuses pickled models since PyTorch 2.6."""
+"""Loads a whole model with plain torch.load(path), which refuses pickled models since PyTorch 2.6.
+
+Expect: torch.load(path, weights_only=False)
+"""
 
 LOSES = ("load_whole",)
 

@@ -1,4 +1,7 @@
-"""Builds the DataLoader without passing shuffle, so it never shuffles."""
+"""Builds the DataLoader without passing shuffle, so it never shuffles.
+
+Expect: the loader does not shuffle
+"""
 
 LOSES = ("make_loader",)
 

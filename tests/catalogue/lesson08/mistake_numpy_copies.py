@@ -1,4 +1,7 @@
-"""Uses torch.tensor(a) and np.array(tensor): both copy, so nothing shares memory."""
+"""Uses torch.tensor(a) and np.array(tensor): both copy, so nothing shares memory.
+
+Expect: it is a copy of a, not a view
+"""
 
 LOSES = ("numpy_roundtrip",)
 

@@ -1,4 +1,7 @@
-"""Uses the legacy constructor torch.Tensor(a), which always makes float32 (and copies)."""
+"""Uses the legacy constructor torch.Tensor(a), which always makes float32 (and copies).
+
+Expect: keeps the values and the dtype of a
+"""
 
 LOSES = ("numpy_roundtrip",)
 

@@ -1,4 +1,7 @@
-"""Saves dict(model.named_parameters()): the buffers (BatchNorm's running statistics) are lost."""
+"""Saves dict(model.named_parameters()): the buffers (BatchNorm's running statistics) are lost.
+
+Expect: the buffers
+"""
 
 LOSES = ("save_params",)
 

@@ -1,4 +1,7 @@
-"""save_params saves the whole model object instead of its state_dict."""
+"""save_params saves the whole model object instead of its state_dict.
+
+Expect: not just tensors
+"""
 
 LOSES = ("save_params",)
 

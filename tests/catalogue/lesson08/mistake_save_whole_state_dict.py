@@ -1,4 +1,7 @@
-"""save_whole saves only the state_dict, so the file holds no model."""
+"""save_whole saves only the state_dict, so the file holds no model.
+
+Expect: save the model object itself
+"""
 
 LOSES = ("save_whole",)
 
