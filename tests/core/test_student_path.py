@@ -144,7 +144,12 @@ def test_pytest_in_a_python_without_torch_names_the_python_to_use(pytester, less
     venv = pytester.path / ".venv" / "bin"
     venv.mkdir(parents=True)
     (venv / "python").symlink_to(sys.executable)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    # the grader package alone on the path: the project root may hold an .egg-info whose entry point
+    # would register the plugin a second time beside -p
+    shim = pytester.path / "shim"
+    shim.mkdir()
+    (shim / "grader").symlink_to(PROJECT / "grader")
+    env = {**os.environ, "PYTHONPATH": str(shim)}
     done = subprocess.run([python3, "-m", "pytest", "-p", "grader.pytest_plugin", "-p", "no:cacheprovider",
                            "lesson03"], cwd=pytester.path, env=env, capture_output=True, text=True, timeout=120)
     out = done.stdout + done.stderr
