@@ -148,7 +148,9 @@ class ProcessHandle(Handle):
     def _receive(self) -> tuple[dict, list[bytes]]:
         deadline = time.monotonic() + self._call_timeout()
         try:
-            while not select.select([self.sock], [], [], max(0.0, min(OUTPUT_POLL_S, deadline - time.monotonic())))[0]:
+            poller = select.poll()      # not select.select: a long-lived judge may hold fds past 1024
+            poller.register(self.sock, select.POLLIN)
+            while not poller.poll(1000 * max(0.0, min(OUTPUT_POLL_S, deadline - time.monotonic()))):
                 self._check_output()
                 if time.monotonic() >= deadline:
                     raise TimeoutError

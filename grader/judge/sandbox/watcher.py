@@ -105,9 +105,10 @@ def _has_exited(pid: int) -> bool:
 
 def _drain(fd: int, output: bytearray, limit: int) -> None:
     """What the (now killed) writers left in the pipe; never blocks on a writer that escaped."""
+    poller = select.poll()      # not select.select: fds past 1024 are fine here
+    poller.register(fd, select.POLLIN)
     while len(output) <= limit:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if not ready:
+        if not poller.poll(100):
             return
         chunk = os.read(fd, 65536)
         if not chunk:
