@@ -236,3 +236,23 @@ def test_the_supervisor_regrades_a_lost_job_once_then_records_a_judge_error(tmp_
     assert "the judge worker was killed by SIGKILL (out of memory?) while grading doomed/lesson03; grading it again " \
            "on a fresh worker" in lines
     assert len(lines) == 4 and sum("judge error for" in line for line in lines) == 2
+
+
+@pytest.mark.slow   # a real judge batch
+def test_a_judge_holding_fds_past_1024_still_grades(tmp_path):
+    """A long-lived judge process (a test session, a notebook) can hold many files open; the judge's
+    sockets then have numbers past 1024, where select() fails: every job must still be graded."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("this machine allows fewer than 1200 open files")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1200), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        cases = [CASE["control_correct"], CASE["control_wrong_forward"]]
+        grade_batch(intake.find_submissions(build(tmp_path / "class", cases)), _options(tmp_path / "out"))
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert _scores(tmp_path / "out") == {"control_correct": 10, "control_wrong_forward": WRONG_FORWARD_SCORE}
