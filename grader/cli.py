@@ -8,6 +8,7 @@
     grader history DIR STUDENT             list a student's recorded attempts
     grader release --out DIR               write the student template repository (no solutions)
     grader classroom lessonNN              one lesson's result for GitHub Classroom's reporter
+    grader similarity DIR --out OUT        pairs of students whose own code is alike, per lesson
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from grader.judge.jobs import GradeOptions
 from grader.judge.preflight import Checked, PreflightError, check_grade_settings
 from grader.results import submission_from_dict
 from grader.runner import cuda_available
+from grader.similarity import command as similarity
 from grader.writers.console import render_submission, student_line
 from grader.writers.report import write_report
 
@@ -280,6 +282,13 @@ def release_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def similarity_command(args: argparse.Namespace) -> int:
+    try:
+        return similarity.command(args)
+    except similarity.SimilarityError as exc:
+        raise JudgeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grading harness for the PyTorch course.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
@@ -363,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_classroom_arguments(classroom)
     _add_lang(classroom)
     classroom.set_defaults(run=classroom_command)
+
+    similar = commands.add_parser("similarity", help="pairs of students whose own code of a lesson is alike")
+    similarity.add_arguments(similar)
+    similar.set_defaults(run=similarity_command)
     return parser
 
 

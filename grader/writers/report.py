@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from grader.results import CheckResult, SubmissionResult, percent, submission_from_dict
+from grader.similarity.html import report_sections as similarity_sections
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
 from grader.writers.safe_text import plain
@@ -361,9 +362,10 @@ def _students(results: list[SubmissionResult], lessons: list[tuple[str, str]],
 
 
 def report_html(results: list[SubmissionResult], summary: dict, *, feedback_links: dict[str, str],
-                unreadable: Sequence[str] = ()) -> str:
+                unreadable: Sequence[str] = (), extra: Sequence[tuple[str, str, str]] = ()) -> str:
     """The whole page. `feedback_links` maps a student to the relative href of their feedback.md;
-    `unreadable` lists result files that could not be loaded (shown under judge errors)."""
+    `unreadable` lists result files that could not be loaded (shown under judge errors); `extra`:
+    more sections (id, title, HTML), before the students."""
     graded = [r for r in results if r.status == "graded"]
     lessons: dict[str, str] = {}
     for r in results:
@@ -394,6 +396,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
     sections.append(("slowest", "Slowest submissions", _slowest(results, feedback_links) if results
                      else '<p class="hint">No submissions.</p>'))
     sections.append(("errors", "Judge errors", _errors(results, feedback_links, unreadable)))
+    sections += extra
     sections.append(("students", "Students", _students(results, lesson_list, feedback_links)))
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{_e(title)}</h2>{content}</section>' for key, title, content in sections)
@@ -451,7 +454,8 @@ def write_report(out_dir: Path) -> Path:
     results, summary, links, unreadable = load_folder(out_dir)
     if not results and not unreadable:
         raise FileNotFoundError(f"no */result.json in {out_dir}: run `grader grade --out {out_dir}` first")
-    page = report_html(results, summary, feedback_links=links, unreadable=unreadable)
+    page = report_html(results, summary, feedback_links=links, unreadable=unreadable,
+                       extra=similarity_sections(out_dir))
     target = out_dir / "report.html"
     write_atomic(target, page)
     return target
