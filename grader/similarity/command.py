@@ -18,6 +18,7 @@ from grader.judge.archives import UnsafeArchive
 from grader.judge.intake import find_submissions
 from grader.similarity.html import write_page
 from grader.similarity.sources import lesson_code, shared_code
+from grader.writers.safe_text import plain
 
 
 class SimilarityError(Exception):
@@ -52,8 +53,8 @@ def _checked(args: argparse.Namespace) -> tuple[list[str], Path]:
 def _table(pairs: list[dict], top: int) -> str:
     header = f"{'rank':>4}  {'lesson':<9} {'student A':<20} {'student B':<20} {'similarity':>10}"
     lines = [header, "─" * len(header)]
-    lines += [f"{p['rank']:>4}  {p['lesson']:<9} {p['a']:<20.20} {p['b']:<20.20} {100 * p['similarity']:>9.0f}%"
-              for p in pairs[:top]]
+    lines += [f"{p['rank']:>4}  {p['lesson']:<9} {plain(p['a']):<20.20} {plain(p['b']):<20.20} "
+              f"{100 * p['similarity']:>9.0f}%" for p in pairs[:top]]
     return "\n".join(lines)
 
 
@@ -79,8 +80,10 @@ def command(args: argparse.Namespace) -> int:
         written.append(write_report(out))
     compared = sum(len(v) for v in data["compared"].values())
     shared_only = sum(len(v) for v in data["shared_only"].values())
+    refused = len(submissions) - len(students)
     print(f"{len(students)} submission(s) × {len(lessons)} lesson(s): {compared} lesson file(s) with code of their "
-          f"own compared, {shared_only} left out (only stub or reference code); {len(data['pairs'])} pair(s) alike")
+          f"own compared, {shared_only} left out (only stub or reference code); {len(data['pairs'])} pair(s) alike"
+          + (f"; {refused} refused submission(s) not read (see `grader grade`)" if refused else ""))
     if data["pairs"]:
         print(_table(data["pairs"], args.top))
     print("wrote " + ", ".join(map(str, written)))

@@ -9,7 +9,9 @@ report.html can show the section again from a folder without recomputing anythin
      "pairs": [{"rank", "lesson", "a", "b", "source_a", "source_b", "similarity", "share_a", "share_b",
                 "blocks": [{"a": [first, last], "b": [first, last], "lines_a": text, "lines_b": text}]}]}
 
-Ranks count from 1, most alike first; lines from 1, both ends included.
+Ranks count from 1, most alike first; lines from 1, both ends included. The text of the lines
+(`lines_a`, `lines_b`) is kept for the first WITH_TEXT pairs only, those the HTML shows side by
+side: a class of 100 has thousands of pairs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:   # pairs.py imports copydetect; report.html reads these files
     from grader.similarity.pairs import Ranking
 
 FORMAT, VERSION = "grader-similarity", 1
+WITH_TEXT = 50
 CSV_FIELDS = ("rank", "lesson", "student_a", "student_b", "similarity", "share_a", "share_b", "blocks")
 
 
@@ -35,12 +38,18 @@ def _lines(text: str, span: tuple[int, int]) -> str:
     return "\n".join(text.splitlines()[span[0] - 1:span[1]])
 
 
+def _block(pair, block, with_text: bool) -> dict:
+    found = {"a": list(block.a), "b": list(block.b)}
+    if with_text:
+        found.update(lines_a=_lines(pair.a.text, block.a), lines_b=_lines(pair.b.text, block.b))
+    return found
+
+
 def ranking_dict(ranking: Ranking) -> dict:
     pairs = [{"rank": number, "lesson": pair.lesson, "a": pair.a.student, "b": pair.b.student,
               "source_a": pair.a.source, "source_b": pair.b.source, "similarity": round(pair.similarity, 4),
               "share_a": round(pair.share_a, 4), "share_b": round(pair.share_b, 4),
-              "blocks": [{"a": list(block.a), "b": list(block.b), "lines_a": _lines(pair.a.text, block.a),
-                          "lines_b": _lines(pair.b.text, block.b)} for block in pair.blocks]}
+              "blocks": [_block(pair, block, number <= WITH_TEXT) for block in pair.blocks]}
              for number, pair in enumerate(ranking.pairs, start=1)]
     return {"format": FORMAT, "version": VERSION, "engine": f"copydetect {version('copydetect')}",
             "noise": ranking.noise,

@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from grader.similarity.files import read_ranking
+from grader.similarity.files import WITH_TEXT, read_ranking
 from grader.writers.atomic import write_atomic
 from grader.writers.safe_text import plain
 
 MAX_ROWS = 200     # pairs listed in the table
-MAX_VIEWS = 30     # pairs shown side by side
+MAX_VIEWS = min(30, WITH_TEXT)     # pairs shown side by side (similarity.json has their lines)
 
 STYLE = """
 .sim td.num, .sim th.num { text-align: right; font-variant-numeric: tabular-nums; }

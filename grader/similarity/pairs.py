@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import io
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -79,10 +80,10 @@ def _line_of(line_starts: list[int], position: int) -> int:
 
 
 def _line_starts(text: str) -> list[int]:
-    return [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    return [0] + [match.end() for match in re.finditer("\n", text)]
 
 
-def _blocks(fa: CodeFingerprint, fb: CodeFingerprint) -> tuple[Block, ...]:
+def _blocks(fa: CodeFingerprint, fb: CodeFingerprint, starts_a: list[int], starts_b: list[int]) -> tuple[Block, ...]:
     """The runs of shared fingerprints, each as its lines in a and in b. Copied code keeps its
     normalised text, so along a run both positions advance together (a constant shift)."""
     matches = sorted((ia, ib) for h in fa.hashes & fb.hashes for ia in fa.hash_idx[h] for ib in fb.hash_idx[h])
@@ -95,7 +96,6 @@ def _blocks(fa: CodeFingerprint, fb: CodeFingerprint) -> tuple[Block, ...]:
         else:
             run = open_runs[ib - ia] = [ia, ia, ib - ia]
             runs.append(run)
-    starts_a, starts_b = _line_starts(fa.raw_code), _line_starts(fb.raw_code)
     blocks = []
     for start, end, shift in runs:
         ends = np.array([start, end + NOISE - 1])
@@ -111,6 +111,7 @@ def rank_lesson(lesson: str, codes: Sequence[LessonCode], shared: Iterable[str])
     boilerplate = _shared_hashes(shared)
     prints = {code.student: (code, _fingerprint(code.text, boilerplate=boilerplate)) for code in codes}
     own = {student: value for student, value in prints.items() if value[1].token_coverage > 0}
+    starts = {student: _line_starts(code.text) for student, (code, _) in own.items()}
     pairs = []
     for (code_a, fa), (code_b, fb) in itertools.combinations(sorted(own.values(), key=lambda v: v[0].student), 2):
         matched, (share_a, share_b), (slices_a, slices_b) = compare_files(fa, fb)
@@ -119,7 +120,8 @@ def rank_lesson(lesson: str, codes: Sequence[LessonCode], shared: Iterable[str])
         tokens_a, tokens_b = share_a * fa.token_coverage, share_b * fb.token_coverage
         similarity = min(1.0, (tokens_a + tokens_b) / (fa.token_coverage + fb.token_coverage))
         pairs.append(Pair(lesson, code_a, code_b, float(similarity), float(min(share_a, 1.0)),
-                          float(min(share_b, 1.0)), _blocks(fa, fb)))
+                          float(min(share_b, 1.0)),
+                          _blocks(fa, fb, starts[code_a.student], starts[code_b.student])))
     return Ranking(tuple(pairs), {lesson: tuple(sorted(own))},
                    {lesson: tuple(sorted(set(prints) - set(own)))})
 
