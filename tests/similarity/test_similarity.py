@@ -10,7 +10,9 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.authoring.demo import build_class
 from grader.checks import LESSON_IDS, load_lesson
@@ -18,6 +20,7 @@ from grader.cli import main
 from grader.results import CheckResult, LessonResult, SubmissionResult
 
 PLANTED = ("lesson01", "lesson03", "lesson05")   # where alan wrote his own code (a catalogue "correct_" style)
+COPIERS = {"mallory", "nina"}                     # mallory: lessons 1, 3, 5 as .py; nina: lesson 3 as a notebook
 SHARED_ONLY = ("ada", "linus", "hedy", "ken")     # the reference and the stub, as .py and as notebooks
 
 
@@ -46,8 +49,9 @@ def disguised(source: str) -> str:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """The demo class with mallory's planted copy of alan's lessons 1, 3 and 5, and hedy and ken, who
-    hand in the reference and the stub as notebooks; one `grader similarity` run over both folders."""
+    """The demo class with mallory's planted copy of alan's lessons 1, 3 and 5; hedy and ken, who hand
+    in the reference and the stub as notebooks, and nina, whose lesson 3 notebook is another disguised
+    copy of alan's (one function a cell); one `grader similarity` run over both folders."""
     root = tmp_path_factory.mktemp("similarity")
     klass = build_class(root / "class")
     for lesson in PLANTED:
@@ -58,6 +62,11 @@ def run(tmp_path_factory):
                         encoding="utf-8")
     notebooks = build_class(root / "notebooks", {"hedy": dict.fromkeys(LESSON_IDS, "solution"),
                                                  "ken": dict.fromkeys(LESSON_IDS, "stub")}, notebooks=True)
+    cells = disguised(lesson_text(klass, "alan", "lesson03")).split("\n\ndef ")
+    notebook = new_notebook(cells=[new_code_cell(("def " if number else "") + cell)
+                                   for number, cell in enumerate(cells)])
+    (notebooks / "nina" / "exercises" / "lesson03").mkdir(parents=True)
+    nbformat.write(notebook, notebooks / "nina" / "exercises" / "lesson03" / "lesson03.ipynb")
     out = root / "out"
     assert main(["similarity", str(klass), str(notebooks), "--out", str(out)]) == 0
     data = json.loads((out / "similarity.json").read_text(encoding="utf-8"))
@@ -72,11 +81,12 @@ def test_the_planted_copy_ranks_above_every_honest_pair_of_its_lesson(run):
     _, _, data = run
     for lesson in PLANTED:
         pairs = [p for p in data["pairs"] if p["lesson"] == lesson]
-        planted = [p for p in pairs if {p["a"], p["b"]} == {"alan", "mallory"}]
-        honest = [p for p in pairs if "mallory" not in (p["a"], p["b"])]
-        assert planted and honest, (lesson, pairs)    # the grace-alan pair shares some own code too
-        assert pairs[0] is planted[0], (lesson, pairs)
-        assert planted[0]["similarity"] > max(p["similarity"] for p in honest) + 0.2, (lesson, pairs)
+        planted = [p for p in pairs if {p["a"], p["b"]} <= {"alan"} | COPIERS]
+        honest = [p for p in pairs if COPIERS.isdisjoint((p["a"], p["b"]))]
+        assert len(planted) == (3 if lesson == "lesson03" else 1), (lesson, pairs)
+        assert honest, (lesson, pairs)    # the grace-alan pair shares some own code too
+        assert pairs[:len(planted)] == planted, (lesson, pairs)
+        assert min(p["similarity"] for p in planted) > max(p["similarity"] for p in honest) + 0.2, (lesson, pairs)
 
 
 def test_only_identical_files_rank_above_a_planted_copy(run):
@@ -85,7 +95,7 @@ def test_only_identical_files_rank_above_a_planted_copy(run):
     klass, _, data = run
     lowest = max(p["rank"] for p in data["pairs"] if {p["a"], p["b"]} == {"alan", "mallory"}
                  and p["lesson"] in PLANTED)
-    above = [p for p in data["pairs"] if p["rank"] < lowest and "mallory" not in (p["a"], p["b"])]
+    above = [p for p in data["pairs"] if p["rank"] < lowest and COPIERS.isdisjoint((p["a"], p["b"]))]
     assert above, "the even lessons' identical alan-grace files rank first"
     for pair in above:
         assert lesson_text(klass, pair["a"], pair["lesson"]) == lesson_text(klass, pair["b"], pair["lesson"]), pair
