@@ -21,6 +21,7 @@ from grader.results import CheckResult, LessonResult, SubmissionResult
 
 PLANTED = ("lesson01", "lesson03", "lesson05")   # where alan wrote his own code (a catalogue "correct_" style)
 COPIERS = {"mallory", "nina"}                     # mallory: lessons 1, 3, 5 as .py; nina: lesson 3 as a notebook
+EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
 SHARED_ONLY = ("ada", "linus", "hedy", "ken")     # the reference and the stub, as .py and as notebooks
 
 
@@ -67,6 +68,8 @@ def run(tmp_path_factory):
                                    for number, cell in enumerate(cells)])
     (notebooks / "nina" / "exercises" / "lesson03").mkdir(parents=True)
     nbformat.write(notebook, notebooks / "nina" / "exercises" / "lesson03" / "lesson03.ipynb")
+    stub = EXERCISES / "lesson03" / load_lesson("lesson03").filename    # beside it, untouched: not compared
+    (notebooks / "nina" / "exercises" / "lesson03" / stub.name).write_bytes(stub.read_bytes())
     out = root / "out"
     assert main(["similarity", str(klass), str(notebooks), "--out", str(out)]) == 0
     data = json.loads((out / "similarity.json").read_text(encoding="utf-8"))
@@ -86,6 +89,7 @@ def test_the_planted_copy_ranks_above_every_honest_pair_of_its_lesson(run):
         assert len(planted) == (3 if lesson == "lesson03" else 1), (lesson, pairs)
         assert honest, (lesson, pairs)    # the grace-alan pair shares some own code too
         assert pairs[:len(planted)] == planted, (lesson, pairs)
+        assert all(p["source_b"] == "lesson03.ipynb" for p in planted if p["b"] == "nina"), planted
         assert min(p["similarity"] for p in planted) > max(p["similarity"] for p in honest) + 0.2, (lesson, pairs)
 
 
