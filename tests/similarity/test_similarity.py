@@ -220,3 +220,20 @@ def test_bad_input_is_one_line_and_exit_2_before_any_work(run, tmp_path, capsys,
     said = capsys.readouterr()
     assert said.out == "" and len(said.err.strip().splitlines()) == 1 and message in said.err, said
     assert not (tmp_path / "out").exists()
+
+
+def test_names_and_code_are_escaped_in_the_html(tmp_path):
+    evil_name, evil_code = '<img src=x onerror="alert(1)">', "</pre><script>alert(2)</script>"
+    own = (f"\n\ndef squared_error(y_pred, y):\n    note = '{evil_code}'\n    difference = y_pred - y\n"
+           "    return difference * difference + 0 * len(note)\n")
+    klass = build_class(tmp_path / "class", {"x": {"lesson03": "solution"}, "y": {"lesson03": "solution"}})
+    for student in ("x", "y"):
+        path = klass / student / "exercises" / "lesson03" / load_lesson("lesson03").filename
+        path.write_text(path.read_text(encoding="utf-8") + own, encoding="utf-8")
+    (klass / "y").rename(klass / evil_name)
+    assert main(["similarity", str(klass), "--out", str(tmp_path / "out"), "--lessons", "3"]) == 0
+    page = (tmp_path / "out" / "similarity.html").read_text(encoding="utf-8")
+    data = json.loads((tmp_path / "out" / "similarity.json").read_text(encoding="utf-8"))
+    assert [(p["a"], p["b"]) for p in data["pairs"]] == [(evil_name, "x")]
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(2)" in page and "&lt;img src=x" in page
