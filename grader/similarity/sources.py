@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from grader.authoring.stubs import make_stub
+from grader.authoring.stubs import make_stub, parse_todos
 from grader.checks import load_lesson
 from grader.judge.intake import MAX_LESSON_FILE_BYTES, Submission
 from grader.notebooks.format import NotANotebook, code_cells
@@ -64,9 +64,24 @@ def lesson_code(submission: Submission, lesson: str) -> LessonCode | None:
     return LessonCode(submission.student, lesson, path.name, text)
 
 
+def _half_done(source: str, lesson: str, solved: set[str], path: str) -> str:
+    """The stub with the TODOs named in `solved` filled in as the reference fills them."""
+    todos = parse_todos(source, path)
+    markers = {line for todo in todos if todo.name in solved for line in (todo.first_line, todo.last_line)}
+    kept = "".join(line for number, line in enumerate(source.splitlines(keepends=True), start=1)
+                   if number not in markers)
+    return make_stub(kept, lesson, path) if len(solved) < len(todos) else kept
+
+
 @cache
 def shared_code(lesson: str) -> tuple[str, ...]:
-    """The code every student starts from or may legitimately end with: the stub and the reference."""
+    """The code every student starts from or may legitimately end with: the stub, the reference, and
+    the stub half done with the reference's TODO bodies (every other TODO, both ways). Without the
+    half-done files, the seams between a stub part and a reference part (k-grams that span both)
+    would be "own code", and every student who stopped at the same TODO would pair up."""
     solution = SOLUTIONS / lesson / load_lesson(lesson).filename
     text = solution.read_text(encoding="utf-8")
-    return text, make_stub(text, lesson, str(solution))
+    names = [todo.name for todo in parse_todos(text, str(solution))]
+    halves = [set(names[0::2]), set(names[1::2])] if len(names) > 1 else []
+    return (text, make_stub(text, lesson, str(solution)),
+            *(_half_done(text, lesson, solved, str(solution)) for solved in halves))

@@ -15,13 +15,15 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.authoring.demo import build_class
+from grader.authoring.stubs import parse_todos
 from grader.checks import LESSON_IDS, load_lesson
 from grader.cli import main
 from grader.results import CheckResult, LessonResult, SubmissionResult
 
 PLANTED = ("lesson01", "lesson03", "lesson05")   # where alan wrote his own code (a catalogue "correct_" style)
 COPIERS = {"mallory", "nina"}                     # mallory: lessons 1, 3, 5 as .py; nina: lesson 3 as a notebook
-EXERCISES = Path(__file__).resolve().parents[2] / "exercises"
+PROJECT = Path(__file__).resolve().parents[2]
+EXERCISES = PROJECT / "exercises"
 SHARED_ONLY = ("ada", "linus", "hedy", "ken")     # the reference and the stub, as .py and as notebooks
 
 
@@ -237,3 +239,33 @@ def test_names_and_code_are_escaped_in_the_html(tmp_path):
     assert [(p["a"], p["b"]) for p in data["pairs"]] == [(evil_name, "x")]
     assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;alert(2)" in page and "&lt;img src=x" in page
+
+
+@pytest.mark.parametrize("lesson", ["lesson01", "lesson08"])   # TODOs close together: seams
+def test_students_who_stopped_at_the_same_todo_do_not_pair_up(tmp_path, lesson):
+    """Half-done files: the first TODOs as the reference has them, the rest still the stub, two
+    students per place they stopped at. The seams between the two parts are nobody's own code."""
+    filename = load_lesson(lesson).filename
+    solution = (PROJECT / "solutions" / lesson / filename).read_text(encoding="utf-8")
+    stub = (EXERCISES / lesson / filename).read_text(encoding="utf-8")
+    todos = parse_todos(solution)
+
+    def solved(count: int) -> str:
+        text = stub
+        for todo in todos[:count]:
+            stubbed = re.compile(rf"^([ \t]*)(# TODO {todo.name}:.*\n\1)?"
+                                 rf'raise NotImplementedError\("TODO {todo.name}"\)\n', re.MULTILINE)
+            body = "".join(line + "\n" for line in todo.body)
+            text, replaced = stubbed.subn(lambda _, body=body: body, text)
+            assert replaced == 1, todo.name
+        return text
+
+    klass = tmp_path / "class"
+    students = [f"{who}{count}" for count in range(1, len(todos)) for who in ("pat", "sam")]
+    for student in students:
+        folder = klass / student / "exercises" / lesson
+        folder.mkdir(parents=True)
+        (folder / filename).write_text(solved(int(student[3:])), encoding="utf-8")
+    assert main(["similarity", str(klass), "--out", str(tmp_path / "out"), "--lessons", lesson]) == 0
+    data = json.loads((tmp_path / "out" / "similarity.json").read_text(encoding="utf-8"))
+    assert data["pairs"] == [] and data["shared_only"][lesson] == sorted(students), data
