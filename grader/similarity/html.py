@@ -84,8 +84,9 @@ def section_html(data: dict) -> str:
     shared_only = sum(len(students) for students in data["shared_only"].values())
     hint = ('<p class="hint">Pairs of students whose own code of a lesson is alike, most alike first. '
             "Only what the students wrote counts: the stub's and the reference solution's code is left out, "
-            "so handing in the untouched stub or the reference never makes a pair. Names, strings and layout "
-            "are ignored (renamed variables and moved functions still match). Similarity: the matched part of "
+            "so handing in the untouched stub, the reference or a mix of the two never makes a pair. Names, "
+            "strings and layout are ignored (renamed variables and moved functions still match). Similarity: "
+            "the matched part of "
             f"both students' own code ({_e(data['engine'])} fingerprints, runs of at least {int(data['noise'])} "
             "normalised characters). A high score is a reason to look, not a verdict.</p>"
             f'<p class="hint">Not compared (only stub or reference code): {shared_only} lesson file(s).</p>')
