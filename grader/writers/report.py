@@ -24,6 +24,7 @@ from urllib.parse import quote
 from grader.results import CheckResult, SubmissionResult, percent, submission_from_dict
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
+from grader.writers.report_leaderboard import leaderboard_section
 from grader.writers.safe_text import plain
 
 SLOWEST = 10
@@ -395,6 +396,8 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
                      else '<p class="hint">No submissions.</p>'))
     sections.append(("errors", "Judge errors", _errors(results, feedback_links, unreadable)))
     sections.append(("students", "Students", _students(results, lesson_list, feedback_links)))
+    if board := leaderboard_section(results):
+        sections.append(("leaderboard", "MNIST leaderboard", board))
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{_e(title)}</h2>{content}</section>' for key, title, content in sections)
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
