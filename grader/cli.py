@@ -206,7 +206,7 @@ def gradebook_command(args: argparse.Namespace) -> int:
     if not (folder / "grades.sqlite").is_file():
         raise JudgeError(f"no grades.sqlite in {folder}: run `grader grade --out {folder}` first")
     try:
-        book = rewrite(folder, policy=args.policy)
+        book = rewrite(folder, policy=args.policy, leaderboard_names=args.leaderboard_names)
     except GradebookError as exc:
         raise JudgeError(str(exc)) from None
     print(f"wrote {folder}/gradebook.csv, summary.json, report.html and per-student files: "
@@ -336,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
     book.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
                       help="which attempt counts (default: latest)")
+    book.add_argument("--leaderboard-names", action="store_true",
+                      help="name the students in leaderboard.csv (default: stable pseudonyms)")
     _add_lang(book)
     book.set_defaults(run=gradebook_command)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 PROJECT_ROOT = Path(grader.__file__).resolve().parent.parent
 CONFIG = "autograder.json"
 EXECUTABLE = 0o755
-# zip entries get a fixed time: the same checkout and seed give the same bytes
+# zip entries get a fixed time: a rebuilt package differs only where its content does
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
@@ -51,11 +52,16 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 
 def build_wheel(project: Path, folder: Path) -> Path:
-    """The grader's wheel, built from `project` without its dependencies or network."""
+    """The grader's wheel, built from `project` without its dependencies or network, from a clean copy
+    of its sources (a build/ folder left in the checkout could carry stale modules into the wheel)."""
     if not (project / "pyproject.toml").is_file():
         raise PackageError(f"{project} has no pyproject.toml: build the autograder from a checkout of the grader")
+    clean = folder / "project"
+    shutil.copytree(project / "grader", clean / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copyfile(project / name, clean / name)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                           "--no-index", "--quiet", "--wheel-dir", str(folder), str(project)],
+                           "--no-index", "--quiet", "--wheel-dir", str(folder), str(clean)],
                           capture_output=True, text=True, timeout=600)
     wheels = sorted(folder.glob("torch_course_grader-*.whl"))
     if done.returncode != 0 or not wheels:

@@ -62,10 +62,13 @@ def source(tmp_path_factory) -> Path:
 
     venv = source / "venv"
     subprocess.run([str(Path(sys.base_prefix) / "bin" / "python3"), "-m", "venv", str(venv)], check=True)
-    # torch and the grader's other dependencies: this environment's, so nothing is downloaded
-    purelib = Path(sysconfig.get_paths()["purelib"])
+    # torch and the grader's other dependencies: this environment's, so nothing is downloaded. It
+    # becomes the venv's system site-packages (what --system-site-packages does for the base
+    # interpreter): on sys.path after the venv's own, and among the prefixes the sandbox lets read.
+    purelib = sysconfig.get_paths()["purelib"]
     venv_lib = next((venv / "lib").glob("python3*/site-packages"))
-    (venv_lib / "host_dependencies.pth").write_text(f"{purelib}\n", encoding="utf-8")
+    (venv_lib / "host_dependencies.pth").write_text(
+        f"import site, sys; site.PREFIXES.append({sys.prefix!r}); sys.path.append({purelib!r})\n", encoding="utf-8")
     subprocess.run(["bash", str(source / "setup.sh"), "grader"], check=True, cwd=source, timeout=600,
                    env={**os.environ, "GRADER_VENV": str(venv), "GRADER_PIP_ARGS": "--no-index --no-deps"})
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
