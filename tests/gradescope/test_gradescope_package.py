@@ -5,6 +5,7 @@ a wrong, a notebook and an MNIST submission into results.json."""
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -182,3 +183,36 @@ def test_an_mnist_submission_puts_its_trained_model_and_checkpoint_on_the_leader
     assert trained["order"] == untrained["order"] == "desc"
     assert 85 < trained["value"] <= 100 and 0 < untrained["value"] < 30
     assert f"{untrained['value'] / 100:.4f}"[:5] in results["output"]    # the feedback line says the same
+
+
+def test_the_batch_judge_writes_the_same_leaderboard_to_leaderboard_csv_and_report_html(tmp_path):
+    """`grader grade` on two students' lesson 5: the accuracies the judge measured, ranked."""
+    import io
+
+    import torch
+
+    for student, seed in (("ada", 0), ("grace", 1)):
+        folder = tmp_path / "class" / student / "lesson05"
+        folder.mkdir(parents=True)
+        folder.joinpath("logistic_regression.py").write_text(reference("lesson05"), encoding="utf-8")
+        torch.manual_seed(seed)
+        checkpoint = io.BytesIO()
+        torch.save(torch.nn.Linear(28 * 28, 10).state_dict(), checkpoint)
+        folder.joinpath("logistic_regression_model.ckpt").write_bytes(checkpoint.getvalue())
+    out = tmp_path / "graded"
+    assert main(["grade", str(tmp_path / "class"), "--out", str(out), "--lessons", "5", "--jobs", "2",
+                 "--quiet", "--device", "cpu"]) == 0
+    with (out / "leaderboard.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {(r["lesson"], r["model"]) for r in rows} == {("lesson05", "trained model"),
+                                                        ("lesson05", "logistic_regression_model.ckpt")}
+    assert all(r["student"].startswith("student-") for r in rows) and len(rows) == 4
+    trained = [float(r["accuracy"]) for r in rows if r["model"] == "trained model"]
+    assert trained == sorted(trained, reverse=True) and all(85 < a <= 100 for a in trained)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="leaderboard">'):]
+    assert all(f"{a:.2f}%" in section for a in trained)
+    for student in ("ada", "grace"):
+        results = json.loads((out / student / "results.json").read_text(encoding="utf-8"))
+        assert {e["name"] for e in results["leaderboard"]} == {
+            "lesson05 trained model accuracy (%)", "lesson05 logistic_regression_model.ckpt accuracy (%)"}
