@@ -44,9 +44,12 @@ class LessonScore:
 class Submitted:
     """One submission's result for one lesson, as `policy.counted` weighs it."""
     result: LessonScore
-    late_seconds: float
     submitted_at: str | None
     current: bool
+
+    @property
+    def late_seconds(self) -> float:     # all the policy asks: late or not
+        return 1.0 if self.result.status == "late" else 0.0
 
 
 def stage(upload: Path, dest: Path) -> Path:
@@ -92,12 +95,10 @@ def counted_lessons(result: SubmissionResult, metadata: SubmissionMetadata, poli
     out = {}
     for lesson in result.lessons:
         earlier = [Submitted(LessonScore(str(e.lessons[lesson.lesson].get("status", "graded")),
-                                         float(e.lessons[lesson.lesson].get("score", 0.0))),
-                             float(e.lessons[lesson.lesson].get("late_seconds", 0.0)), e.submitted_at, False)
+                                         float(e.lessons[lesson.lesson].get("score", 0.0))), e.submitted_at, False)
                    for e in sorted(metadata.earlier, key=lambda e: e.submitted_at)
                    if isinstance(e.lessons.get(lesson.lesson), dict)]
-        now = Submitted(LessonScore(lesson.status, lesson.score), 1.0 if lesson.status == "late" else 0.0,
-                        metadata.created_at, True)
+        now = Submitted(LessonScore(lesson.status, lesson.score), metadata.created_at, True)
         out[lesson.lesson] = counted([*earlier, now], policy)
     return out
 
@@ -114,8 +115,7 @@ def gradescope_results(result: SubmissionResult, config: dict, metadata: Submiss
     if lines:
         results["score"] = round(sum(c.result.score for c in chosen.values()), 2)
         results["output"] = "\n".join([results["output"], *lines])
-    results["extra_data"] = {"lessons": {lesson.lesson: {"status": lesson.status, "score": lesson.score,
-                                                         "late_seconds": 1.0 if lesson.status == "late" else 0.0}
+    results["extra_data"] = {"lessons": {lesson.lesson: {"status": lesson.status, "score": lesson.score}
                                          for lesson in result.lessons}}
     return results
 

@@ -13,7 +13,7 @@ from pathlib import Path
 class EarlierSubmission:
     submitted_at: str
     score: float
-    lessons: dict[str, dict]     # lesson -> {"score", "late_seconds"}, from the extra_data we wrote then
+    lessons: dict[str, dict]     # lesson -> {"status", "score"}, from the extra_data this autograder wrote then
 
 
 @dataclass(frozen=True)
