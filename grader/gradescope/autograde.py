@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from grader import data
@@ -96,7 +97,7 @@ def counted_lessons(result: SubmissionResult, metadata: SubmissionMetadata, poli
     for lesson in result.lessons:
         earlier = [Submitted(LessonScore(str(e.lessons[lesson.lesson].get("status", "graded")),
                                          float(e.lessons[lesson.lesson].get("score", 0.0))), e.submitted_at, False)
-                   for e in sorted(metadata.earlier, key=lambda e: e.submitted_at)
+                   for e in sorted(metadata.earlier, key=lambda e: datetime.fromisoformat(e.submitted_at))
                    if isinstance(e.lessons.get(lesson.lesson), dict)]
         now = Submitted(LessonScore(lesson.status, lesson.score), metadata.created_at, True)
         out[lesson.lesson] = counted([*earlier, now], policy)

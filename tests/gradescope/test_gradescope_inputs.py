@@ -96,3 +96,12 @@ def test_a_lesson_left_out_of_this_upload_keeps_the_earlier_one(tmp_path):
                          [earlier("2026-12-01T10:00:00+07:00", {"lesson01": {"score": 7.0, "status": "graded"}})])
     results = gradescope_results(result, {}, meta, None)
     assert results["score"] == 7.0 + result.lessons[1].score
+
+
+def test_earlier_submissions_are_ordered_by_time_not_by_their_text(tmp_path):
+    # 20:00 at +07:00 is 13:00 UTC, after 09:00 at +00:00 though its text sorts first
+    result = SubmissionResult("submission", (lesson_result("lesson03", 0, status="missing"),))
+    meta = metadata_file(tmp_path, "2026-12-02T10:00:00+00:00", [
+        earlier("2026-12-01T20:00:00+07:00", {"lesson03": {"score": 2.0, "status": "graded"}}),
+        earlier("2026-12-01T09:00:00+00:00", {"lesson03": {"score": 5.0, "status": "graded"}})])
+    assert gradescope_results(result, {"policy": "latest"}, meta, None)["score"] == 2.0
