@@ -75,6 +75,7 @@ def source(tmp_path_factory) -> Path:
     where = subprocess.run([str(venv / "bin" / "python"), "-c", "import grader; print(grader.__file__)"],
                            capture_output=True, text=True, check=True, cwd=folder).stdout.strip()
     assert Path(where).is_relative_to(venv_lib), where     # the wheel's grader, not this checkout's
+    assert (source / "data" / "MNIST" / "raw" / "t10k-images-idx3-ubyte").is_file()   # unpacked once, by setup.sh
     return source
 
 

@@ -32,6 +32,9 @@ install_torch() {
 install_grader() {
     # shellcheck disable=SC2086  # GRADER_PIP_ARGS holds several options
     "$$VENV/bin/python" -m pip install $${GRADER_PIP_ARGS:-} "$$SOURCE/wheels/$wheel"
+    if [ -d "$$SOURCE/data" ]; then   # MNIST unpacked once, here, not for every submission
+        "$$VENV/bin/python" -c 'import sys; from grader import data; data.ensure_extracted(sys.argv[1])' "$$SOURCE/data"
+    fi
 }
 
 case "$${1:-all}" in
