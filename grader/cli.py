@@ -9,6 +9,7 @@
     grader release --out DIR               write the student template repository (no solutions)
     grader classroom lessonNN              one lesson's result for GitHub Classroom's reporter
     grader similarity DIR --out OUT        pairs of students whose own code is alike, per lesson
+    grader gradescope --out autograder.zip Gradescope's autograder package (setup.sh, run_autograder, ...)
 """
 
 from __future__ import annotations
@@ -31,10 +32,13 @@ from grader.classroom.command import command as classroom_command
 from grader.classroom.errors import ReleaseError
 from grader.classroom.release import release
 from grader.gradebook.db import GradebookError, connect
+from grader.gradebook.deadlines import CourseError
 from grader.gradebook.history import history_lines
+from grader.gradebook.policy import POLICIES
 from grader.gradebook.record import add_students
 from grader.gradebook.seed import folder_seed
 from grader.gradebook.views import rewrite
+from grader.gradescope.package import PackageError, build_package
 from grader.i18n import LANGUAGES, UnknownLanguage, language, set_language
 from grader.judge import intake, sandbox
 from grader.judge.archives import UnsafeArchive
@@ -204,7 +208,7 @@ def gradebook_command(args: argparse.Namespace) -> int:
     if not (folder / "grades.sqlite").is_file():
         raise JudgeError(f"no grades.sqlite in {folder}: run `grader grade --out {folder}` first")
     try:
-        book = rewrite(folder, policy=args.policy)
+        book = rewrite(folder, policy=args.policy, leaderboard_names=args.leaderboard_names)
     except GradebookError as exc:
         raise JudgeError(str(exc)) from None
     print(f"wrote {folder}/gradebook.csv, summary.json, report.html and per-student files: "
@@ -289,6 +293,17 @@ def similarity_command(args: argparse.Namespace) -> int:
         raise JudgeError(str(exc)) from None
 
 
+def gradescope_command(args: argparse.Namespace) -> int:
+    try:
+        package = build_package(Path(args.out), lessons=_lessons(args.lessons), policy=args.policy,
+                                course=Path(args.course) if args.course else None)
+    except (PackageError, CourseError) as exc:
+        raise JudgeError(str(exc)) from None
+    print(f"wrote {package.path}: {', '.join(package.lessons)}, {package.wheel}"
+          + (", MNIST bundled" if package.mnist else "") + "; upload it as the assignment's autograder")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grading harness for the PyTorch course.")
     parser.add_argument("--version", action="version", version=f"grader {__version__}")
@@ -330,6 +345,8 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("dir", metavar="DIR", help="the folder `grader grade --out` wrote")
     book.add_argument("--policy", choices=("latest", "best", "latest-on-time"), default="latest",
                       help="which attempt counts (default: latest)")
+    book.add_argument("--leaderboard-names", action="store_true",
+                      help="name the students in leaderboard.csv (default: stable pseudonyms)")
     _add_lang(book)
     book.set_defaults(run=gradebook_command)
 
@@ -376,6 +393,14 @@ def build_parser() -> argparse.ArgumentParser:
     similar = commands.add_parser("similarity", help="pairs of students whose own code of a lesson is alike")
     similarity.add_arguments(similar)
     similar.set_defaults(run=similarity_command)
+    gradescope = commands.add_parser("gradescope", help="build Gradescope's autograder package (a zip)")
+    gradescope.add_argument("--out", required=True, help="the zip to write, e.g. autograder.zip")
+    gradescope.add_argument("--lessons", help="e.g. 1,5 (default: all eight)")
+    gradescope.add_argument("--course", metavar="course.toml", default=None,
+                            help="deadlines, late penalties and per-lesson visibility (see docs/instructors.md)")
+    gradescope.add_argument("--policy", choices=POLICIES, default="latest",
+                            help="which of a student's submissions counts per lesson (default: latest)")
+    gradescope.set_defaults(run=gradescope_command)
     return parser
 
 

@@ -74,6 +74,7 @@ class Trial:
     data_root: Path | None = None               # MNIST as the judge reads it (test labels included)
     submission_data_root: Path | None = None    # MNIST as the submission may read it (no test labels)
     rng: np.random.Generator = field(init=False)
+    measured: float | None = field(init=False, default=None)   # set by a check that measures (test accuracy)
 
     def __post_init__(self):
         self.rng = np.random.default_rng(self.seed)

@@ -27,6 +27,7 @@ class CheckResult:
     message: str = ""      # what the student reads
     detail: str = ""       # what the instructor reads (a traceback when the grader broke)
     duration: float = 0.0
+    measured: float | None = None   # a number the check measured, reported not scored (a trained model's accuracy)
 
     @property
     def label(self) -> str:
@@ -44,6 +45,12 @@ class LessonResult:
     penalty: float = 0.0          # fraction of the points taken for lateness (0 to 1)
     late: str = ""                # "submitted 2 days 3 hours late: −20 %", for the student
     submitted: str = ""           # when, and from where that time came, where a deadline applied: "… (git)"
+    checkpoints: tuple[tuple[str, float], ...] = ()   # (file, MNIST test accuracy) of each submitted checkpoint
+
+    @property
+    def trained_accuracy(self) -> float | None:
+        """The test accuracy of the model the lesson's checks trained with the student's code, if one did."""
+        return next((c.measured for c in self.checks if c.measured is not None), None)
 
     @property
     def raw_score(self) -> float:
@@ -143,7 +150,8 @@ def submission_from_dict(data: dict) -> SubmissionResult:
     lessons = tuple(
         LessonResult(lesson["lesson"], lesson["title"], tuple(CheckResult(**c) for c in lesson["checks"]),
                      lesson.get("problem", ""), tuple(lesson.get("notes", ())), lesson.get("status", "graded"),
-                     lesson.get("penalty", 0.0), lesson.get("late", ""), lesson.get("submitted", ""))
+                     lesson.get("penalty", 0.0), lesson.get("late", ""), lesson.get("submitted", ""),
+                     tuple((name, accuracy) for name, accuracy in lesson.get("checkpoints", ())))
         for lesson in data["lessons"])
     fields = {k: v for k, v in data.items() if k != "lessons"}
     fields["ignored_files"] = tuple(fields.get("ignored_files", ()))

@@ -82,9 +82,12 @@ def check_seed(base_seed: int, check: Check, device: str | None) -> int:
 def run_check(check: Check, sub: Handle, ref: Handle, *, device: str | None, seed: int = DEFAULT_SEED,
               data_root: Path | None = None, submission_data_root: Path | None = None) -> CheckResult:
     """Run one check on one device; every outcome becomes a CheckResult, never an exception."""
+    trial = None
+
     def result(status, message="", detail="", started=None):
         return CheckResult(check.id, check.lesson, check.todo, check.name, device, check.points, status,
-                           message, detail, round(time.perf_counter() - started, 4) if started else 0.0)
+                           message, detail, round(time.perf_counter() - started, 4) if started else 0.0,
+                           trial.measured if trial is not None else None)
 
     if device == "cuda" and not cuda_available():
         return result("skipped", tr("no CUDA device here; the CPU run decides the points"))

@@ -2,6 +2,7 @@
 
     [lessons.lesson03]
     due = "2026-12-01T23:59:00+07:00"
+    visibility = "after_due_date"   # on Gradescope: the checks' messages shown only after the due date
     [late]
     grace_minutes = 15
     penalty_per_day = 0.10     # fraction of the lesson's points, per started day late
@@ -24,6 +25,8 @@ from grader.checks import LESSON_IDS
 from grader.i18n import tr
 
 DAY = 86400.0
+# Gradescope's values for when a student sees a test's result (`grader gradescope`)
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
 class CourseError(ValueError):
@@ -37,6 +40,7 @@ class Course:
     penalty_per_day: float = 0.0
     max_days_late: float | None = None
     digest: str = ""          # of the file: a changed course file regrades (it can change points)
+    visibility: dict[str, str] = field(default_factory=dict)   # lesson -> one of VISIBILITIES (Gradescope)
 
 
 def load_course(path: Path) -> Course:
@@ -54,10 +58,15 @@ def load_course(path: Path) -> Course:
     if unknown:
         raise CourseError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "
                           "(expected [lessons.lessonNN] and [late])")
-    due = {}
+    due, visibility = {}, {}
     for lesson, table in (data.get("lessons") or {}).items():
         if lesson not in LESSON_IDS or not isinstance(table, dict):
             raise CourseError(f"{path}: [lessons.{lesson}] is not a lesson (use lesson01 … lesson08)")
+        if "visibility" in table:
+            if table["visibility"] not in VISIBILITIES:
+                raise CourseError(f"{path}: lessons.{lesson}.visibility = {table['visibility']!r} must be one of "
+                                  + ", ".join(VISIBILITIES))
+            visibility[lesson] = table["visibility"]
         if "due" not in table:
             continue
         value = table["due"]
@@ -82,7 +91,7 @@ def load_course(path: Path) -> Course:
     if set(late) - {"grace_minutes", "penalty_per_day", "max_days_late"}:
         raise CourseError(f"{path}: unknown key(s) in [late]: {', '.join(sorted(set(late) - set(numbers)))}")
     return Course(due, numbers.get("grace_minutes", 0.0), numbers.get("penalty_per_day", 0.0),
-                  numbers.get("max_days_late"), hashlib.sha256(raw).hexdigest())
+                  numbers.get("max_days_late"), hashlib.sha256(raw).hexdigest(), visibility)
 
 
 def lateness(course: Course | None, lesson: str, submitted_at: str | None) -> tuple[str | None, float, float]:

@@ -66,17 +66,17 @@ def record(conn: sqlite3.Connection, attempts: list[Attempt]) -> list[int]:
             cursor = conn.execute(
                 "INSERT INTO attempts (student, lesson, title, status, problem, source, source_kind, fingerprint,"
                 " submitted_at, submitted_from, graded_at, seed, grader_version, settings, notes, ignored_files,"
-                " seconds, due, late_seconds, penalty) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " seconds, due, late_seconds, penalty, checkpoints) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (a.student, r.lesson, r.title, r.status, r.problem, a.source, a.source_kind, a.fingerprint,
                  a.submitted_at, a.submitted_from, a.graded_at, a.seed, a.grader_version,
                  json.dumps(a.settings, sort_keys=True), json.dumps(list(r.notes)), json.dumps(list(a.ignored_files)),
-                 a.seconds, a.due, a.late_seconds, r.penalty))
+                 a.seconds, a.due, a.late_seconds, r.penalty, json.dumps([list(c) for c in r.checkpoints])))
             attempt = cursor.lastrowid
             conn.executemany(
                 "INSERT INTO checks (attempt, position, check_id, todo, name, device, max_points, status, message,"
-                " detail, duration) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " detail, duration, measured) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(attempt, i, c.check_id, c.todo, c.name, c.device, c.max_points, c.status, c.message, c.detail,
-                  c.duration) for i, c in enumerate(r.checks)])
+                  c.duration, c.measured) for i, c in enumerate(r.checks)])
             ids.append(attempt)
     return ids
 
@@ -115,11 +115,12 @@ def load_attempts(conn: sqlite3.Connection, student: str | None = None) -> list[
                           "ORDER BY c.attempt, c.position", args):
         checks.setdefault(c["attempt"], []).append(CheckResult(
             c["check_id"], c["check_id"].split(".")[0], c["todo"], c["name"], c["device"], c["max_points"],
-            c["status"], c["message"], c["detail"], c["duration"]))
+            c["status"], c["message"], c["detail"], c["duration"], c["measured"]))
     out = []
     for a in conn.execute(f"SELECT * FROM attempts {where} ORDER BY id", args):
         result = LessonResult(a["lesson"], a["title"], tuple(checks.get(a["id"], ())), a["problem"],
-                              tuple(json.loads(a["notes"])), a["status"], a["penalty"])
+                              tuple(json.loads(a["notes"])), a["status"], a["penalty"],
+                              checkpoints=tuple((name, accuracy) for name, accuracy in json.loads(a["checkpoints"])))
         out.append(StoredAttempt(a["id"], a["student"], result, a["submitted_at"], a["submitted_from"],
                                  a["graded_at"], a["seed"], a["grader_version"], a["source"], a["due"],
                                  a["late_seconds"], tuple(json.loads(a["ignored_files"])), a["seconds"],

@@ -22,6 +22,7 @@ from grader.gradebook.db import connect, get_meta
 from grader.gradebook.deadlines import late_text
 from grader.gradebook.policy import counted_attempts
 from grader.gradebook.record import StoredAttempt, load_attempts, with_result
+from grader.gradebook.seed import KEY as SEED_KEY
 from grader.i18n import tr
 from grader.results import CheckResult, LessonResult, SubmissionResult
 from grader.runner import planned_runs
@@ -29,6 +30,7 @@ from grader.writers.atomic import write_atomic
 from grader.writers.feedback import feedback_markdown
 from grader.writers.gradebook import gradebook_csv, summary
 from grader.writers.gradescope import results_json
+from grader.writers.leaderboard import entries, leaderboard_csv
 from grader.writers.report import report_html
 
 LOCK = ".grades.lock"
@@ -90,14 +92,16 @@ def build(conn, policy: str = "latest") -> Gradebook:
     return Gradebook(results, lessons, counted, students)
 
 
-def rewrite(folder: Path, *, policy: str = "latest", report: bool = True) -> Gradebook:
-    """Rewrite every view of `folder`'s database; returns what was written."""
+def rewrite(folder: Path, *, policy: str = "latest", report: bool = True, leaderboard_names: bool = False) -> Gradebook:
+    """Rewrite every view of `folder`'s database; returns what was written. leaderboard.csv (when an
+    MNIST model was measured) names students by pseudonyms unless `leaderboard_names`."""
     folder = Path(folder)
     with views_lock(folder):
         conn = connect(folder)
         try:
             book = build(conn, policy)
             last_run = json.loads(get_meta(conn, "last_run") or "{}")
+            secret = get_meta(conn, SEED_KEY) or ""
         finally:
             conn.close()
         links = {}
@@ -111,6 +115,9 @@ def rewrite(folder: Path, *, policy: str = "latest", report: bool = True) -> Gra
         everything = dict(summary(book.results, timings=last_run.get("timings", {})), policy=policy,
                           skipped=last_run.get("skipped", []), protections=last_run.get("protections", []))
         write_atomic(folder / "summary.json", json.dumps(everything, indent=2))
+        if any(entries(result) for result in book.results):
+            write_atomic(folder / "leaderboard.csv",
+                         leaderboard_csv(book.results, secret=secret, names=leaderboard_names))
         if report and book.results:
             write_atomic(folder / "report.html", report_html(book.results, everything, feedback_links=links))
     return book

@@ -175,7 +175,9 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
                               submission_data_root=options.submission_data_root)
         result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
-            result = dataclasses.replace(result, notes=tuple(_checkpoint_notes(job)))
+            measured = _checkpoint_notes(job)
+            result = dataclasses.replace(result, notes=tuple(note for note, _, _ in measured),
+                                         checkpoints=tuple((name, a) for _, name, a in measured if a is not None))
         # which file was graded, as pytest, the score cell and `grader classroom` say it (one rule)
         result = dataclasses.replace(result, notes=(tr("Graded {file}.", file=job.source.name), *result.notes))
         return job, result, handle.protections, time.perf_counter() - started
@@ -191,8 +193,13 @@ def _not_gradable(lesson, message: str, status: str) -> LessonResult:
     return LessonResult(lesson.id, lesson.title, checks, problem=message, status=status)
 
 
-def _checkpoint_notes(job: Job) -> list[str]:
+def _checkpoint_notes(job: Job) -> list[tuple[str, str, float | None]]:
+    """(feedback line, file name, MNIST test accuracy or None) of each checkpoint the lesson knows."""
     lesson4 = worker.reference("lesson04").call("training_data") if any(
         c.name == "linear_model.ckpt" for c in job.checkpoints) else None
-    return [checkpoints.evaluate(c, data_root=worker.options.data_root, lesson4_data=lesson4)
-            for c in job.checkpoints if c.name in checkpoints.LESSON_OF]
+    out = []
+    for path in job.checkpoints:
+        if path.name in checkpoints.LESSON_OF:
+            note, accuracy = checkpoints.measure(path, data_root=worker.options.data_root, lesson4_data=lesson4)
+            out.append((note, path.name, accuracy))
+    return out

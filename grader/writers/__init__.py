@@ -4,7 +4,8 @@
     feedback.py    a student's feedback.md
     gradebook.py   the class's gradebook.csv and summary.json
     gradescope.py  Gradescope's results.json
-    report.py      report.html, the class at a glance for instructors
+    leaderboard.py the MNIST leaderboard: Gradescope's entries and leaderboard.csv
+    report.py      report.html, the class at a glance for instructors (report_leaderboard.py: its leaderboard)
     classroom.py   GitHub Classroom's reporter result
     atomic.py      the one atomic-write helper
 """

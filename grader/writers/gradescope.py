@@ -5,13 +5,15 @@ from __future__ import annotations
 from grader.i18n import tr
 from grader.results import SubmissionResult, check_points
 from grader.writers.console import status_word
+from grader.writers.leaderboard import gradescope_leaderboard
 from grader.writers.safe_text import plain_tree
 
 
-def results_json(result: SubmissionResult) -> dict:
+def results_json(result: SubmissionResult, *, visibility: dict[str, str] | None = None) -> dict:
     """Tests numbered per lesson (`3.1`, `3.2`, …, in the lesson's check order, whichever lessons were
     graded); a lesson-level problem (not submitted, not importable, out of time) and a late penalty
-    are said once, in the output, not under each test."""
+    are said once, in the output, not under each test. `visibility`: lesson -> Gradescope's visibility
+    of its tests (default "visible"). The MNIST lessons' measured accuracies make the `leaderboard`."""
     tests, lesson_lines = [], []
     for lesson in result.lessons:
         if lesson.problem or lesson.late or lesson.status != "graded":
@@ -33,14 +35,16 @@ def results_json(result: SubmissionResult) -> dict:
                 "max_score": first.max_points,
                 "status": "passed" if ran and all(r.status == "passed" for r in ran) else "failed",
                 "output": output,
-                "visibility": "visible",
+                "visibility": (visibility or {}).get(lesson.lesson, "visible"),
             })
     notes = lesson_lines + list(result.notes) + [note for lesson in result.lessons for note in lesson.notes]
     if result.ignored_files:
         notes.append(tr("Ignored files (only lesson files are graded): {files}", files=", ".join(result.ignored_files)))
+    leaderboard = gradescope_leaderboard(result)
     return plain_tree({
         "score": result.score,
         "execution_time": round(result.execution_time, 3),
         "output": "\n".join(notes) or tr("Graded {count} lesson(s).", count=len(result.lessons)),
         "tests": tests,
+        **({"leaderboard": leaderboard} if leaderboard else {}),
     })

@@ -25,6 +25,7 @@ from grader.results import CheckResult, SubmissionResult, percent, submission_fr
 from grader.similarity.html import report_sections as similarity_sections
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
+from grader.writers.report_leaderboard import leaderboard_section
 from grader.writers.safe_text import plain
 
 SLOWEST = 10
@@ -396,6 +397,8 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
     sections.append(("slowest", "Slowest submissions", _slowest(results, feedback_links) if results
                      else '<p class="hint">No submissions.</p>'))
     sections.append(("errors", "Judge errors", _errors(results, feedback_links, unreadable)))
+    if board := leaderboard_section(results):
+        sections.append(("leaderboard", "MNIST leaderboard", board))
     sections += extra
     sections.append(("students", "Students", _students(results, lesson_list, feedback_links)))
     nav = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title, _ in sections)
