@@ -9,6 +9,7 @@ and test labels that never leave the judge.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import weakref
@@ -251,13 +252,19 @@ def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor
                          "(the last batch is smaller); predicted = outputs.argmax(dim=1), along the class axis"))
 
 
-def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
-    """Linear weights that classify MNIST fairly well (about 80%): class-mean images, a little noise."""
+@functools.lru_cache(maxsize=4)
+def class_mean_images(root: Path) -> torch.Tensor:
+    """Each class's mean image over the last 6,000 training images, normalised: a function of the
+    data alone, so computed once per judge process. Read only (callers add to it, into a new tensor)."""
     images, labels = data.load_mnist(root, "train", -6000)
     images = images.reshape(-1, PIXELS)
     weight = torch.stack([images[labels == c].mean(0) for c in range(CLASSES)])
-    weight = weight / weight.norm(dim=1, keepdim=True) + 0.01 * torch.from_numpy(
-        t.rng.standard_normal(weight.shape)).float()
+    return weight / weight.norm(dim=1, keepdim=True)
+
+
+def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
+    """Linear weights that classify MNIST fairly well (about 80%): class-mean images, a little noise."""
+    weight = class_mean_images(root) + 0.01 * torch.from_numpy(t.rng.standard_normal((CLASSES, PIXELS))).float()
     bias = 0.01 * torch.from_numpy(t.rng.standard_normal(CLASSES)).float()
     return weight, bias
 
@@ -280,11 +287,26 @@ def subset_ending_in_a_mistake(root: Path, t: Trial, weight, bias, count: int) -
     """A start index whose last image (of `count`) the template gets wrong, so that averaging
     per-batch accuracies or dividing by len(loader) * batch_size gives a clearly different number."""
     first = int(t.rng.integers(0, 50_000))
-    images, labels = data.load_mnist(root, "train", first, first + 5000)
-    window = images.reshape(-1, PIXELS)
-    wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels).nonzero()
-    ends = [int(i) for i in wrong.reshape(-1) if int(i) >= count - 1]
+    ends = [i for i in template_mistakes(root, first, weight, bias) if i >= count - 1]
     return first + ends[0] - (count - 1)
+
+
+_TEMPLATE_MISTAKES: dict[tuple, tuple[int, ...]] = {}
+
+
+def template_mistakes(root: Path, first: int, weight: torch.Tensor, bias: torch.Tensor) -> tuple[int, ...]:
+    """Which of the 5,000 training images from `first` the template (weight, bias) gets wrong;
+    remembered by value (every job of a batch draws the same), so computed once per judge process."""
+    digest = hashlib.sha256(weight.numpy().tobytes() + bias.numpy().tobytes()).hexdigest()
+    key = (root, first, digest)
+    if key not in _TEMPLATE_MISTAKES:
+        if len(_TEMPLATE_MISTAKES) > 256:      # a long-lived process that graded many batches
+            _TEMPLATE_MISTAKES.clear()
+        images, labels = data.load_mnist(root, "train", first, first + 5000)
+        window = images.reshape(-1, PIXELS)
+        wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels).nonzero()
+        _TEMPLATE_MISTAKES[key] = tuple(int(i) for i in wrong.reshape(-1))
+    return _TEMPLATE_MISTAKES[key]
 
 
 def check_evaluate_counts(t: Trial, setup: AccuracySetup) -> None:
