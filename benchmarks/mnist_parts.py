@@ -11,6 +11,8 @@ each pair measured in turn, in one process, on the same warm judge worker and ch
    (`predict_test_classes`) and only the predictions come back.
 3. The reference side of `train_matches_reference_sgd` (lesson 6): before, trained for every job;
    after, once per reference handle (`mnist_training.reference_training`).
+4. The judge's side of `evaluate_counts_correct_predictions` (the template classifier and the
+   subsets that end in its mistakes): before, computed for every job; after, remembered by value.
 """
 
 from __future__ import annotations
@@ -22,14 +24,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
 from grader import data  # noqa: E402
-from grader.checks import load_lesson  # noqa: E402
+from grader.checks import load_lesson, mnist_training  # noqa: E402
 from grader.checks.mnist_training import _REFERENCE_RUNS, new_model  # noqa: E402
 from grader.handle import LocalHandle  # noqa: E402
 from grader.judge import jobs  # noqa: E402
@@ -122,6 +126,24 @@ def main() -> None:
             before.append(reference_side(fresh))
             after.append(reference_side(shared))
         rows["train_both in lesson06.train_matches_reference_sgd (both sides)"] = (before, after)
+
+        def templates(seed=7):
+            t = SimpleNamespace(rng=np.random.default_rng(seed))
+            weight, bias = mnist_training.template_weights(root, t)
+            for count in (1001, 7):
+                mnist_training.subset_ending_in_a_mistake(root, t, weight, bias, count)
+
+        def afresh():
+            mnist_training.class_mean_images.cache_clear()
+            mnist_training._TEMPLATE_MISTAKES.clear()
+            templates()
+
+        templates()
+        before, after = [], []
+        for _ in range(args.repeats):
+            before.append(timed(afresh))
+            after.append(timed(templates))
+        rows["the judge's templates for evaluate_counts_correct_predictions"] = (before, after)
 
     print(f"\nload average {os.getloadavg()[0]:.1f}; torch {torch.__version__}; {torch.get_num_threads()} thread(s); "
           f"median of {args.repeats}, ms\n")
