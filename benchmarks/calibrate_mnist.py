@@ -50,7 +50,7 @@ def calibrate(lesson_id: str, seeds: list[int], device: str, mistakes: bool) -> 
     check_at_default = check_seed(DEFAULT_SEED, check, device)
 
     root = data.data_root()
-    images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
+    labels = data.load_mnist_labels(root, "test")
     reference = LocalHandle(PROJECT / "solutions" / lesson_id / lesson.filename)
 
     print(f"\n## {lesson_id}: {setup}")
@@ -60,7 +60,7 @@ def calibrate(lesson_id: str, seeds: list[int], device: str, mistakes: bool) -> 
     accuracies = []
     for seed in [check_at_default] + seeds:
         started = time.perf_counter()
-        accuracy = trained_accuracy(reference, root, setup, device, seed, images, labels)
+        accuracy = trained_accuracy(reference, root, setup, device, seed, labels)
         label = f"{seed} (the check's seed)" if seed == check_at_default else str(seed)
         print(f"| {label} | {accuracy:.2%} | {time.perf_counter() - started:.2f} |", flush=True)
         accuracies.append(accuracy)
@@ -81,7 +81,7 @@ def calibrate(lesson_id: str, seeds: list[int], device: str, mistakes: bool) -> 
                 continue
             path = variant.build(PROJECT / "solutions" / lesson_id / lesson.filename, Path(folder) / variant.name)
             try:
-                accuracy = trained_accuracy(LocalHandle(path), root, setup, device, check_at_default, images, labels)
+                accuracy = trained_accuracy(LocalHandle(path), root, setup, device, check_at_default, labels)
                 text = f"{accuracy:.2%}"
             except Exception as exc:  # a mistake that crashes never reaches an accuracy
                 text = f"raises {type(exc).__name__}"
@@ -93,9 +93,9 @@ def cost(lesson_id: str, device: str, seeds=(1, 2, 3)) -> None:
     lesson = load_lesson(lesson_id)
     setup = getattr(sys.modules[f"grader.checks.{lesson_id}"], SETUPS[lesson_id][1])
     root = data.data_root()
-    images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
+    labels = data.load_mnist_labels(root, "test")
     reference = LocalHandle(PROJECT / "solutions" / lesson_id / lesson.filename)
-    trained_accuracy(reference, root, setup, device, 0, images, labels)   # MNIST loaded, torch warm
+    trained_accuracy(reference, root, setup, device, 0, labels)   # MNIST loaded, torch warm
     print(f"\n| {lesson_id}: what is trained | seconds per run (seeds {', '.join(map(str, seeds))}) |\n|---|---:|")
     for label, trained in ((f"the check: {setup.train_images:,} images, {setup.num_epochs} epoch(s)", setup),
                            ("a full epoch: 60,000 images", dataclasses.replace(setup, train_images=60_000,
@@ -103,7 +103,7 @@ def cost(lesson_id: str, device: str, seeds=(1, 2, 3)) -> None:
         seconds = []
         for seed in seeds:
             started = time.perf_counter()
-            trained_accuracy(reference, root, trained, device, seed, images, labels)
+            trained_accuracy(reference, root, trained, device, seed, labels)
             seconds.append(time.perf_counter() - started)
         print(f"| {label} | {', '.join(f'{s:.2f}' for s in seconds)} |", flush=True)
 

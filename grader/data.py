@@ -267,7 +267,7 @@ def decoded(root: Path, split: str, part: str) -> torch.Tensor:
     if split not in SPLIT_PREFIX:
         raise ValueError(f"split must be 'train' or 'test', not {split!r}")
     archive = raw_dir(root) / f"{SPLIT_PREFIX[split]}-{part}-idx{3 if part == 'images' else 1}-ubyte.gz"
-    cache = root / "MNIST" / "grader-cache" / f"{split}-{part}.pt"
+    cache = cache_path(root, split, part)
     stat = archive.stat()
     source = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
@@ -287,6 +287,22 @@ def decoded(root: Path, split: str, part: str) -> torch.Tensor:
     except OSError:
         pass  # a read-only data folder just means no disk cache
     return tensor
+
+
+def cache_path(root: Path, split: str, part: str) -> Path:
+    """Where `decoded` keeps its disk cache of one part of MNIST."""
+    return root / "MNIST" / "grader-cache" / f"{split}-{part}.pt"
+
+
+SUBMISSION_PARTS = (("train", "images"), ("train", "labels"), ("test", "images"))   # never the test labels
+
+
+def preload(root: str | Path, parts=SUBMISSION_PARTS) -> None:
+    """Decode `parts` into this process's memory as uint8 (see `decoded`), converting nothing:
+    a process that forks workers (the judge's zygote) pays the decoding once, and each worker
+    converts to float only the images it serves."""
+    for split, part in parts:
+        decoded(Path(root).resolve(), split, part)
 
 
 def read_idx(archive: Path) -> torch.Tensor:

@@ -2,13 +2,17 @@
 the accuracy thresholds are calibrated on exactly what the checks run.
 
 Isolation: the submission side only ever sees TRAINING data and test IMAGES. Accuracy on the
-10,000 test images is computed here, from the submission's predictions (`predict_classes`) and
-test labels that never leave the judge.
+10,000 test images is computed here, from the submission's predictions (`predict_test_classes`)
+and test labels that never leave the judge.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+import hashlib
 import io
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,16 +92,16 @@ def call_flattening(handle: Handle, name: str, *args, **kwargs):
 
 
 def trained_accuracy(handle: Handle, root: Path, setup: AccuracySetup, device: str, seed: int,
-                     test_images: torch.Tensor, test_labels: torch.Tensor) -> float:
+                     test_labels: torch.Tensor) -> float:
     """Train a grader-built model with the handle's `train` on the first `setup.train_images`
-    training images (shuffled by `seed`), then score its predictions on the test images here, on
-    the judge side."""
+    training images (shuffled by `seed`), then score its predictions on the test images (which
+    the handle's side reads from `root` itself) here, on the judge side."""
     model = new_model(handle, setup.kind, setup.sizes, device, seed)
     loader = handle.probe("mnist_train_loader", str(root), 0, setup.train_images, setup.batch_size, True, seed,
                           keep=True)
     try:
         call_flattening(handle, "train", model, loader, setup.num_epochs, setup.learning_rate, device=device)
-        predicted = handle.probe("predict_classes", model, test_images)
+        predicted = handle.probe("predict_test_classes", model, str(root))
     finally:
         handle.release(loader)
         handle.release(model)
@@ -106,9 +110,8 @@ def trained_accuracy(handle: Handle, root: Path, setup: AccuracySetup, device: s
 
 
 def check_trained_accuracy(t: Trial, setup: AccuracySetup, threshold: float, hint: str) -> None:
-    root = mnist_root(t)
-    images, labels = data.load_mnist_images(root, "test"), data.load_mnist_labels(root, "test")
-    accuracy = trained_accuracy(t.sub, submission_root(t), setup, t.device, t.seed, images, labels)
+    labels = data.load_mnist_labels(mnist_root(t), "test")
+    accuracy = trained_accuracy(t.sub, submission_root(t), setup, t.device, t.seed, labels)
     t.measured = accuracy    # for the leaderboard, passed or not
     expect.true(accuracy >= threshold,
                 tr("after {call} on {images:,} training images the model classifies {accuracy:.2%} of the 10,000 "
@@ -134,24 +137,51 @@ def initial_state(t: Trial, setup: AccuracySetup) -> dict[str, torch.Tensor]:
     return state
 
 
+def train_from(handle: Handle, t: Trial, setup: AccuracySetup, initial: dict[str, torch.Tensor], start: int,
+               stop: int, batch_size: int, num_epochs: int, learning_rate: float):
+    """(losses, final state) of the handle's `train` on a grader-built model from `initial`, over
+    the unshuffled training images [start, stop)."""
+    model = new_model(handle, setup.kind, setup.sizes, t.device, t.seed)
+    handle.probe("load_state_dict", model, initial)
+    loader = handle.probe("mnist_train_loader", submission_root(t), start, stop, batch_size, False, keep=True)
+    try:
+        losses = call_flattening(handle, "train", model, loader, num_epochs, learning_rate, device=t.device)
+        return losses, state_of(handle, model)
+    finally:
+        handle.release(loader)
+        handle.release(model)
+
+
+# reference handle -> {what it was asked: (losses, state)}; see reference_training
+_REFERENCE_RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def reference_training(t: Trial, setup: AccuracySetup, initial: dict[str, torch.Tensor], *args):
+    """`train_from(t.ref, ...)`, trained once per reference handle (a judge worker's, for the
+    batch's seed and checks; pytest's, for the session) and reused by every later submission.
+
+    The answer is a function of the key alone: the reference's code (fixed for its handle), the
+    data (the root, the subset, the order: unshuffled), the initial weights (by value), the
+    hyperparameters, the device and the thread count (which can move the last bits). The training
+    draws no random number (the model's own initialisation runs in a forked generator and is then
+    overwritten), so skipping it leaves every generator where it would have been."""
+    digest = hashlib.sha256()
+    for name, value in sorted(initial.items()):
+        digest.update(name.encode() + value.detach().cpu().contiguous().numpy().tobytes())
+    key = (setup, submission_root(t), t.device, torch.get_num_threads(), digest.hexdigest(), *args)
+    runs = _REFERENCE_RUNS.setdefault(t.ref, {})
+    if key not in runs:
+        runs[key] = train_from(t.ref, t, setup, initial, *args)
+    return copy.deepcopy(runs[key])   # a check may edit what it gets
+
+
 def train_both(t: Trial, setup: AccuracySetup, start: int, stop: int, batch_size: int, num_epochs: int,
                learning_rate: float):
     """Train the reference and the submission from the same initial state on the same unshuffled
     training subset; returns ((ref_losses, ref_state), (sub_losses, sub_state))."""
-    root = submission_root(t)
     initial = {k: v.to(t.device) for k, v in initial_state(t, setup).items()}
-    outcomes = []
-    for handle in (t.ref, t.sub):
-        model = new_model(handle, setup.kind, setup.sizes, t.device, t.seed)
-        handle.probe("load_state_dict", model, initial)
-        loader = handle.probe("mnist_train_loader", root, start, stop, batch_size, False, keep=True)
-        try:
-            losses = call_flattening(handle, "train", model, loader, num_epochs, learning_rate, device=t.device)
-            outcomes.append((losses, state_of(handle, model)))
-        finally:
-            handle.release(loader)
-            handle.release(model)
-    return outcomes[0], outcomes[1]
+    args = (start, stop, batch_size, num_epochs, learning_rate)
+    return reference_training(t, setup, initial, *args), train_from(t.sub, t, setup, initial, *args)
 
 
 def check_one_loss_per_step(t: Trial, setup: AccuracySetup, learning_rate: float) -> None:
@@ -223,13 +253,19 @@ def check_evaluate(t: Trial, setup: AccuracySetup, state: dict[str, torch.Tensor
                          "(the last batch is smaller); predicted = outputs.argmax(dim=1), along the class axis"))
 
 
-def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
-    """Linear weights that classify MNIST fairly well (about 80%): class-mean images, a little noise."""
+@functools.lru_cache(maxsize=4)
+def class_mean_images(root: Path) -> torch.Tensor:
+    """Each class's mean image over the last 6,000 training images, normalised: a function of the
+    data alone, so computed once per judge process. Read only (callers add to it, into a new tensor)."""
     images, labels = data.load_mnist(root, "train", -6000)
     images = images.reshape(-1, PIXELS)
     weight = torch.stack([images[labels == c].mean(0) for c in range(CLASSES)])
-    weight = weight / weight.norm(dim=1, keepdim=True) + 0.01 * torch.from_numpy(
-        t.rng.standard_normal(weight.shape)).float()
+    return weight / weight.norm(dim=1, keepdim=True)
+
+
+def template_weights(root: Path, t: Trial) -> tuple[torch.Tensor, torch.Tensor]:
+    """Linear weights that classify MNIST fairly well (about 80%): class-mean images, a little noise."""
+    weight = class_mean_images(root) + 0.01 * torch.from_numpy(t.rng.standard_normal((CLASSES, PIXELS))).float()
     bias = 0.01 * torch.from_numpy(t.rng.standard_normal(CLASSES)).float()
     return weight, bias
 
@@ -252,11 +288,26 @@ def subset_ending_in_a_mistake(root: Path, t: Trial, weight, bias, count: int) -
     """A start index whose last image (of `count`) the template gets wrong, so that averaging
     per-batch accuracies or dividing by len(loader) * batch_size gives a clearly different number."""
     first = int(t.rng.integers(0, 50_000))
-    images, labels = data.load_mnist(root, "train", first, first + 5000)
-    window = images.reshape(-1, PIXELS)
-    wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels).nonzero()
-    ends = [int(i) for i in wrong.reshape(-1) if int(i) >= count - 1]
+    ends = [i for i in template_mistakes(root, first, weight, bias) if i >= count - 1]
     return first + ends[0] - (count - 1)
+
+
+_TEMPLATE_MISTAKES: dict[tuple, tuple[int, ...]] = {}
+
+
+def template_mistakes(root: Path, first: int, weight: torch.Tensor, bias: torch.Tensor) -> tuple[int, ...]:
+    """Which of the 5,000 training images from `first` the template (weight, bias) gets wrong;
+    remembered by value (every job of a batch draws the same), so computed once per judge process."""
+    digest = hashlib.sha256(weight.numpy().tobytes() + bias.numpy().tobytes()).hexdigest()
+    key = (root, first, digest)
+    if key not in _TEMPLATE_MISTAKES:
+        if len(_TEMPLATE_MISTAKES) > 256:      # a long-lived process that graded many batches
+            _TEMPLATE_MISTAKES.clear()
+        images, labels = data.load_mnist(root, "train", first, first + 5000)
+        window = images.reshape(-1, PIXELS)
+        wrong = (torch.nn.functional.linear(window, weight, bias).argmax(1) != labels).nonzero()
+        _TEMPLATE_MISTAKES[key] = tuple(int(i) for i in wrong.reshape(-1))
+    return _TEMPLATE_MISTAKES[key]
 
 
 def check_evaluate_counts(t: Trial, setup: AccuracySetup) -> None:

@@ -37,4 +37,17 @@ def submission_view(real_root: Path, folder: Path) -> Path:
     zeros = struct.pack(">II", 2049, TEST_COUNT) + bytes(TEST_COUNT)
     (raw / REDACTED).write_bytes(zeros)
     (raw / f"{REDACTED}.gz").write_bytes(gzip.compress(zeros, mtime=0))
+    _share_decoded(real_root.resolve(), folder.resolve())
     return folder
+
+
+def _share_decoded(real_root: Path, view: Path) -> None:
+    """The real root's decoded uint8 caches of what a submission may read, linked into the view,
+    so that a new view (one per batch) is not decoded from the archives again. A linked archive
+    keeps its size and mtime, which is what `data.decoded` checks a cache against."""
+    for split, part in data.SUBMISSION_PARTS:
+        data.decoded(real_root, split, part)    # writes the real root's cache if it can
+        source, target = data.cache_path(real_root, split, part), data.cache_path(view, split, part)
+        if source.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(source, target)

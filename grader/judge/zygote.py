@@ -1,9 +1,10 @@
 """A warm process that forks one confined child per (submission, lesson).
 
 The zygote is a fresh interpreter (`python -m grader.judge.zygote`): it imports torch, the
-codec, the session and the probes, preloads the MNIST training set and warms autograd, and
-never imports the checks, the reference solutions or held-out labels. Forking it costs tens
-of milliseconds instead of the seconds a fresh `import torch` costs.
+codec, the session and the probes, preloads what a submission may read of MNIST (uint8: the
+training set and the test images) and warms autograd, and never imports the checks, the
+reference solutions or held-out labels. Forking it costs tens of milliseconds instead of the
+seconds a fresh `import torch` costs.
 
 Control messages travel on a SOCK_SEQPACKET socket as JSON; the child's own RPC socket is
 passed as a file descriptor (SCM_RIGHTS) with the spawn request.
@@ -143,7 +144,7 @@ def _warm_up(data_root: str | None) -> None:
         pass
     if data_root:
         from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
-        data.load_mnist(data_root, "train")
+        data.preload(data_root)   # uint8, as on disk: each child converts only the images it serves
 
 
 def _child(job: dict, rpc_fd: int) -> None:

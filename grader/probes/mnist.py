@@ -1,7 +1,7 @@
 """Probes for the MNIST lessons (5 and 6). They gather facts on the submission side, never verdicts.
 
-Only the TRAINING split is ever loaded here: the test labels stay with the judge, which sends
-test images to `predict_classes` and scores the predictions itself.
+Only the training split and the test IMAGES are ever loaded here: the test labels stay with the
+judge, which scores the predictions of `predict_test_classes` itself.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler
 
-from grader.data import load_mnist, tensor_loader
-from grader.probes import probe
+from grader.data import load_mnist, load_mnist_images, tensor_loader
+from grader.probes import predict_classes, probe
 
 
 @probe
@@ -20,6 +20,13 @@ def mnist_train_loader(session, root: str, start: int, stop: int, batch_size: in
     """A fast in-memory loader over training images [start, stop) (the order depends only on `seed`)."""
     images, labels = load_mnist(root, "train", start, stop)  # fresh tensors: nobody else holds them
     return tensor_loader(images, labels, batch_size, shuffle, seed)
+
+
+@probe
+def predict_test_classes(session, model: nn.Module, root: str) -> torch.Tensor:
+    """Class predictions of `model` for the 10,000 test images, read here rather than sent: the
+    images only (the labels stay with the judge), from the zygote's preloaded copy in the judge."""
+    return predict_classes(session, model, load_mnist_images(root, "test"))
 
 
 @probe
