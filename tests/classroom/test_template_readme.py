@@ -116,6 +116,10 @@ def wheels(project: str, folders: list[Path], indexes: list[str]) -> list[Path]:
     return [p for p in dict.fromkeys(found) if p.is_file()]
 
 
+def version_of(wheel: Path) -> Version:
+    return parse_wheel_filename(wheel.name)[1]
+
+
 def fits(wheel: Path, python_tag: str) -> bool:
     _, _, _, tags = parse_wheel_filename(wheel.name)
     return any(t.interpreter == python_tag and t.platform.endswith(os.uname().machine) for t in tags)
@@ -142,7 +146,7 @@ def cpu_wheels(python_tag: str) -> tuple[Path, Path] | None:
         public = Version(parse_wheel_filename(torch_wheel.name)[1].public)
         visions = sorted((w for w in wheels("torchvision", folders, indexes)
                           if fits(w, python_tag) and requires_torch(w, public)),
-                         key=lambda w: (parse_wheel_filename(w.name)[1].local == "cpu", parse_wheel_filename(w.name)[1]))
+                         key=lambda w: (version_of(w).local == "cpu", version_of(w)))
         if visions:
             return torch_wheel, visions[-1]
     return None
@@ -347,7 +351,8 @@ def test_the_readme_run_in_order_in_a_fresh_environment(tmp_path):
     # outside the environment: the machine's python3 (pytest, no torch) says in one line which Python to use
     if has_pytest == "True" and has_torch == "False":
         done = sh(f"python3 -m pytest exercises/{FIRST_LESSON}", root, env)
-        (line,) = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        (line,) = [line for line in re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr).splitlines()
+                   if line.strip()]
         assert done.returncode != 0 and f".venv/bin/python -m pytest exercises/{FIRST_LESSON}" in line, line
 
 
