@@ -30,6 +30,7 @@ from grader.checks import load_lesson, parse_lessons
 from grader.classroom.command import add_arguments as add_classroom_arguments
 from grader.classroom.command import command as classroom_command
 from grader.classroom.errors import ReleaseError
+from grader.classroom.generated import REPORTER_REF
 from grader.classroom.release import release
 from grader.gradebook.db import GradebookError, connect
 from grader.gradebook.deadlines import CourseError
@@ -381,8 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     released.add_argument("--force", action="store_true", help="replace a non-empty --out folder")
     released.add_argument("--with-mnist", action="store_true",
                           help="bundle the four MNIST archives (about 11 MB) into the template: nothing to download")
-    released.add_argument("--reporter-ref", default="v1",
-                          help="git ref (ideally a commit SHA) of the Classroom grading reporter action")
+    released.add_argument("--reporter-ref", default=REPORTER_REF,
+                          help="git ref (ideally a commit SHA) of the Classroom grading reporter action "
+                               "(default: the SHA pinned in grader/classroom/generated.py)")
     released.set_defaults(run=release_command)
 
     classroom = commands.add_parser("classroom", help="grade one lesson for GitHub Classroom's reporter")

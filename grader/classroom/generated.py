@@ -25,10 +25,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1"
 SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97  # v7.0.0"
 CACHE = "actions/cache@55cc8345863c7cc4c66a329aec7e433d2d1c52a9  # v6.1.0"
-# The reporter has no SHA here that could be checked offline: `--reporter-ref SHA` pins it (the
-# release warns while it is the movable v1 tag).
+# The reporter, pinned by commit too (`--reporter-ref` overrides it; the release warns on a movable
+# ref such as the v1 tag). This SHA is the commit of its built dist/main.js as the public code
+# index shows it (read offline, no network here): check it against what the v1 tag points to
+# before a real term, and update it when v1 moves.
 REPORTER = "classroom-resources/autograding-grading-reporter"
-REPORTER_REF = "v1"
+REPORTER_REF = "d13b5912daf5042ac1b71bc38bdb4a6bcd61d8ca"
 SHA = re.compile(r"[0-9a-f]{40}")
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 MNIST_CACHE_KEY = "mnist-raw-v1"

@@ -43,6 +43,7 @@ from grader.classroom.errors import ReleaseError
 from grader.classroom.generated import (
     REPORTER_REF,
     SHA,
+    TEMPLATES,
     gitattributes_text,
     gitignore_text,
     pyproject_text,
@@ -179,6 +180,8 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         (tree / ".gitignore").write_text(gitignore_text(with_mnist=with_mnist), encoding="utf-8")
         (tree / ".gitattributes").write_text(gitattributes_text(), encoding="utf-8")
         write_notebooks(tree, loaded, project)
+        # a Python without the grader or torch: one line naming the Python to use
+        shutil.copyfile(TEMPLATES / "exercises-conftest.py", tree / "exercises" / "conftest.py")
         # which file a student worked in is told from the stubs' fingerprints (no solutions there)
         (answers / STUBS_FILE.name).write_text(json.dumps(released_stub_fingerprints(tree / "exercises", loaded),
                                                           indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -190,7 +193,7 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
         # the manifest of grading files
         graded = sorted(
             [p for p in (tree / "grader").rglob("*") if p.is_file()]
-            + list((tree / "exercises").glob("lesson*/test_lesson*.py"))
+            + list((tree / "exercises").glob("lesson*/test_lesson*.py")) + [tree / "exercises" / "conftest.py"]
             + [tree / ".github" / "workflows" / "classroom.yml", tree / "pyproject.toml"])
         manifest = {"format": 1, "grader": __version__, "lessons": lesson_ids, "source_commit": _commit(project),
                     "recorded": meta,

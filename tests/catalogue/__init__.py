@@ -53,3 +53,8 @@ def variants(lesson: str | None = None) -> list[Variant]:
         out.append(Variant(patch.parent.name, patch.stem, patch, description, declared.get("LOSES", ()),
                            declared.get("SAYS", ()), expect))
     return out
+
+
+def variant(lesson: str, name: str) -> Variant:
+    """One catalogued version by its file name, e.g. variant("lesson03", "mistake_rebinds_then_zeroes")."""
+    return next(v for v in variants(lesson) if v.name == name)

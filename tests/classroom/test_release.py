@@ -18,7 +18,7 @@ from test_classroom import decode_runner, reporter_numbers, validate_result
 
 from grader.authoring.stubs import parse_todos
 from grader.checks import LESSON_IDS, load_lesson
-from grader.classroom.generated import workflow_text
+from grader.classroom.generated import REPORTER_REF, workflow_text
 from grader.classroom.release import release
 
 LESSONS = ["lesson03", "lesson08"]       # fast ones; `grader release` with no --lessons takes all
@@ -239,8 +239,8 @@ def test_workflow_pins_actions_and_installs_cpu_torch(released):
     steps = _steps(out)
     uses = [s["uses"] for s in steps if "uses" in s]
     pinned = [u for u in uses if re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u)]
-    assert pinned == [u for u in uses if not u.startswith("classroom-resources/autograding-grading-reporter@")]
-    assert len(pinned) == 2 and uses[-1] == "classroom-resources/autograding-grading-reporter@v1"
+    assert pinned == uses and len(pinned) == 3            # checkout, setup-python, the reporter: all by SHA
+    assert uses[-1] == f"classroom-resources/autograding-grading-reporter@{REPORTER_REF}"
     text = (out / ".github" / "workflows" / "classroom.yml").read_text()
     assert "# v7.0.1" in text and "# v7.0.0" in text           # checkout, setup-python: current majors (Node 24)
     install = next(s["run"] for s in steps if "pip install" in s.get("run", ""))
@@ -259,6 +259,16 @@ def test_workflow_pins_actions_and_installs_cpu_torch(released):
     reporter = steps[-1]
     assert reporter["if"] == "${{ !cancelled() }}" and reporter["with"]["runners"] == ",".join(LESSONS)
     assert reporter["env"] == {f"{lid.upper()}_RESULTS": f"${{{{steps.{lid}.outputs.result}}}}" for lid in LESSONS}
+
+
+def test_by_default_every_action_is_pinned_by_a_full_commit_sha():
+    for needs_mnist in (False, True):      # with the MNIST cache steps too
+        text = workflow_text([load_lesson("lesson03"), load_lesson("lesson05")], python="3.11",
+                             torch_version="2.4.0", torchvision_version="0.19.0", needs_mnist=needs_mnist)
+        steps = yaml.safe_load(text)["jobs"]["run-autograding-tests"]["steps"]
+        uses = [s["uses"] for s in steps if "uses" in s]
+        assert len(uses) == (5 if needs_mnist else 3)
+        assert all(re.fullmatch(r"[\w.-]+(/[\w.-]+)+@[0-9a-f]{40}", u) for u in uses), uses
 
 
 def test_the_reporter_is_pinned_by_the_sha_given(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from catalogue import variant
 from conftest import SOLUTIONS
 from test_classroom import validate_result
 
@@ -21,16 +22,7 @@ from grader.classroom import seal
 from grader.classroom.release import release
 
 PYTHON = sys.executable
-REBINDS_THEN_ZEROES = '''
-
-def backprop_step(x, y, w, learning_rate):
-    loss = squared_error(forward(x, w), y).sum()
-    loss.backward()
-    with torch.no_grad():
-        w = w - learning_rate * w.grad
-    w.grad.zero_()
-    return loss.item()
-'''
+REBINDS_THEN_ZEROES = variant("lesson03", "mistake_rebinds_then_zeroes")   # w.grad is None
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +76,7 @@ def test_work_done_only_in_the_notebook_counts_everywhere_and_is_named(template,
 
 def test_a_crash_type_mistake_is_explained_once_per_todo(template, tmp_path):
     root = student_copy(template, tmp_path)
-    module = root / "exercises" / "lesson03" / "backprop.py"
-    solution = (SOLUTIONS / "lesson03" / "backprop.py").read_text()
-    module.write_text(solution + REBINDS_THEN_ZEROES)
+    REBINDS_THEN_ZEROES.build(SOLUTIONS / "lesson03" / "backprop.py", root / "exercises" / "lesson03")
     text = run(root, tmp_path, "-m", "pytest", "exercises/lesson03").stdout
     # the full explanation once for the TODO (pytest's one-line summary repeats each message, cut to
     # the terminal's width, so only the failures section is counted)

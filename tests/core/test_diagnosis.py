@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from catalogue import variant
 from torch import nn
 from torch.utils.data import DataLoader
 
@@ -127,24 +128,14 @@ def test_every_row_reads_in_vietnamese():
         assert vietnamese.cause != english.cause and vietnamese.fix != english.fix, key
 
 
-REBINDS_THEN_ZEROES = '''
-
-def backprop_step(x, y, w, learning_rate):
-    loss = squared_error(forward(x, w), y).sum()
-    loss.backward()
-    with torch.no_grad():
-        w = w - learning_rate * w.grad
-    w.grad.zero_()
-    return loss.item()
-'''
+REBINDS_THEN_ZEROES = variant("lesson03", "mistake_rebinds_then_zeroes")   # w.grad is None
 
 
 @pytest.mark.parametrize("lang, cause, fix", [("en", "Likely cause: w.grad is None", "Fix: update the tensor"),
                                               ("vi", "Nguyên nhân có thể: w.grad là None", "Cách sửa:")])
 def test_a_students_crash_is_explained_once_per_todo(tmp_path, lang, cause, fix):
     solution = PROJECT_SOLUTIONS / "lesson03" / "backprop.py"
-    student = tmp_path / "backprop.py"
-    student.write_text(solution.read_text(encoding="utf-8") + REBINDS_THEN_ZEROES, encoding="utf-8")
+    student = REBINDS_THEN_ZEROES.build(solution, tmp_path)
     with using_language(lang):
         result = grade_lesson(load_lesson("lesson03"), LocalHandle(student), LocalHandle(solution), devices=("cpu",),
                               todos=("backprop_step",))

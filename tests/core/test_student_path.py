@@ -3,6 +3,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from grader.runner import grade_lesson
 
 pytest_plugins = ["pytester"]
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")     # colour codes: pytest may end its error line with a reset on a line of its own
 FAST_LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08")
 
 
@@ -154,9 +156,43 @@ def test_pytest_in_a_python_without_torch_names_the_python_to_use(pytester, less
                            "lesson03"], cwd=pytester.path, env=env, capture_output=True, text=True, timeout=120)
     out = done.stdout + done.stderr
     assert done.returncode != 0 and "INTERNALERROR" not in out, out
-    line = next(line for line in out.splitlines() if "has no torch" in line)
-    assert f"({python3}" in line or "python3" in line
+    (line,) = [line for line in ANSI.sub("", out).splitlines() if line.strip()]   # as a terminal shows it
+    assert "has no torch" in line and (f"({python3}" in line or "python3" in line)
     assert ".venv/bin/python -m pytest lesson03" in line
+
+
+@pytest.mark.slow
+def test_pytest_in_a_python_without_the_grader_is_one_line_naming_the_python_to_use(tmp_path):
+    """The student's python3 outside the environment: neither the plugin nor torch, only pytest. The
+    released template's exercises/conftest.py turns the session into one line."""
+    from grader.classroom.generated import TEMPLATES
+    python3 = shutil.which("python3")
+    probe = subprocess.run([python3, "-c", "import pytest, importlib.util, sys; "
+                            "sys.exit(importlib.util.find_spec('torch') is not None)"], capture_output=True)
+    if python3 is None or probe.returncode != 0:
+        pytest.skip("needs a python3 with pytest and without torch")
+    executable = subprocess.run([python3, "-c", "import sys; print(sys.executable)"], capture_output=True,
+                                text=True).stdout.strip()       # behind a pyenv shim, the real one
+    root = tmp_path / "template"
+    shutil.copytree(EXERCISES / "lesson03", root / "exercises" / "lesson03")
+    shutil.copyfile(TEMPLATES / "exercises-conftest.py", root / "exercises" / "conftest.py")
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["exercises"]\n')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+    def lines():
+        done = subprocess.run([python3, "-m", "pytest", "-p", "no:cacheprovider", "exercises/lesson03"], cwd=root,
+                              env=env, capture_output=True, text=True, timeout=120)
+        shown = [line for line in ANSI.sub("", done.stdout + done.stderr).splitlines() if line.strip()]
+        assert done.returncode != 0 and len(shown) == 1, shown
+        return shown
+
+    (line,) = lines()      # no grader importable at all
+    assert "does not have the course grader" in line and f"({executable})" in line
+    assert ".venv/bin/python -m pytest exercises/lesson03" in line
+    (root / "grader").symlink_to(PROJECT / "grader")     # the template's grader, found from its root
+    (line,) = lines()
+    assert "has no torch" in line and f"({executable})" in line
+    assert ".venv/bin/python -m pytest exercises/lesson03" in line
 
 
 @pytest.mark.slow
