@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/run.py student            # pytest exercises/lessonNN, correct code
     .venv/bin/python benchmarks/run.py batch [-n 100]     # one mixed class: judge (local, Dask),
                                                           # pytest, nbgrader autograde (own venv)
+    .venv/bin/python benchmarks/run.py batch --baseline 1771e3b   # and the judge and pytest on REF's
+                                                          # code, in the same run: before / after
     .venv/bin/python benchmarks/run.py scaling [--sizes 10,100,1000]
     .venv/bin/python benchmarks/run.py cuda               # MNIST lessons on the GPU, when there is one
 
@@ -30,7 +32,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# Whose grader this process measures: ours, or (in the helpers `--baseline` starts) an exported REF's
+TREE = Path(os.environ.get("GRADER_BENCH_TREE", ROOT))
+sys.path.insert(0, str(TREE))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 PYTHON = sys.executable
 FAST_LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson07", "lesson08")
@@ -42,6 +46,28 @@ def machine() -> str:
     load = os.getloadavg()[0]
     return (f"{platform.node()} · {os.cpu_count()} cores · Python {platform.python_version()} · "
             f"load {load:.1f} · {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+
+
+def exported_tree(ref: str, folder: Path) -> Path:
+    """REF's files (`git archive`, nothing of our worktree), for its code to run with our venv: first on
+    PYTHONPATH, before the editable install's finder, so `grader` and its checks and solutions are REF's."""
+    sha = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", f"{ref}^{{commit}}"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    target = folder / f"baseline-{sha}"
+    target.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "-C", str(ROOT), "archive", sha], stdout=subprocess.PIPE)
+    subprocess.run(["tar", "-x", "-C", str(target)], stdin=archive.stdout, check=True)
+    if archive.wait() != 0:
+        raise RuntimeError(f"git archive {ref} failed")
+    return target
+
+
+def tree_env(tree: Path) -> dict[str, str]:
+    """The environment of a subprocess that runs `tree`'s grader (ours: the environment as it is)."""
+    if tree == ROOT:
+        return dict(os.environ)
+    paths = [str(tree), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(paths), GRADER_BENCH_TREE=str(tree))
 
 
 def solution_tree(lesson: str, folder: Path) -> Path:
@@ -93,10 +119,11 @@ def grade_command(klass: Path, out: Path, lessons, *extra: str) -> list[str]:
             "--lessons", ",".join(lesson[-2:].lstrip("0") for lesson in lessons), *extra]
 
 
-def measured_judge(klass: Path, out: Path, lessons, *extra: str) -> dict:
-    """`grader grade` as a subprocess: wall time, peak memory (PSS of the whole process tree), summary."""
+def measured_judge(klass: Path, out: Path, lessons, *extra: str, tree: Path = ROOT) -> dict:
+    """`grader grade` (`tree`'s) as a subprocess: wall time, peak memory (PSS of the whole process tree), summary."""
     from peers import run_measured
-    seconds, peak_mb, code, output = run_measured(grade_command(klass, out, lessons, *extra), memory="pss")
+    seconds, peak_mb, code, output = run_measured(grade_command(klass, out, lessons, *extra), memory="pss",
+                                                  env=tree_env(tree), cwd=tree)
     if code != 0:
         raise RuntimeError(f"grader grade failed ({code}):\n{output[-3000:]}")
     summary = json.loads((out / "summary.json").read_text())
@@ -129,8 +156,9 @@ def dask_batch(klass: str, out: str, lessons: str) -> None:
     sys.exit(code or 0)
 
 
-def measured_pytest(students: dict[str, dict[str, str]], folder: Path) -> dict:
-    """One fresh `pytest exercises/lessonNN` per (student, lesson): time and peak memory of each."""
+def measured_pytest(students: dict[str, dict[str, str]], folder: Path, tree: Path = ROOT) -> dict:
+    """One fresh `pytest exercises/lessonNN` per (student, lesson), with `tree`'s grader (its plugin, its
+    stubs and solutions): time and peak memory of each."""
     from peers import run_measured
 
     from grader.authoring.demo import lesson_source
@@ -139,12 +167,12 @@ def measured_pytest(students: dict[str, dict[str, str]], folder: Path) -> dict:
     for student, lessons in students.items():
         for lesson, variant in lessons.items():
             repo = folder / student
-            shutil.copytree(ROOT / "exercises" / lesson, repo / "exercises" / lesson)
+            shutil.copytree(tree / "exercises" / lesson, repo / "exercises" / lesson)
             (repo / "exercises" / lesson / load_lesson(lesson).filename).write_text(
                 lesson_source(lesson, variant), encoding="utf-8")
             seconds, peak_mb, _, _ = run_measured(
                 [PYTHON, "-m", "pytest", f"exercises/{lesson}", "-q", "-p", "no:cacheprovider",
-                 f"--solutions={ROOT / 'solutions'}"], memory="pss", cwd=repo)
+                 f"--solutions={tree / 'solutions'}"], memory="pss", cwd=repo, env=tree_env(tree))
             times.append(seconds)
             peaks.append(peak_mb)
     return {"jobs": len(times), "seconds": sum(times), "per_job_s": statistics.mean(times), "peak_mb": max(peaks)}
@@ -168,7 +196,7 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
         source = folder / lesson_id / variant / lesson.filename
         source.parent.mkdir(parents=True)
         source.write_text(lesson_source(lesson_id, variant), encoding="utf-8")
-        reference = LocalHandle(ROOT / "solutions" / lesson_id / lesson.filename)
+        reference = LocalHandle(TREE / "solutions" / lesson_id / lesson.filename)
         runs = []
         for _ in range(2):   # the first run pays this process's first-use costs
             started = time.perf_counter()
@@ -178,8 +206,76 @@ def in_process_compute(students: dict[str, dict[str, str]], folder: Path) -> dic
     return out
 
 
-def batch(count: int, peer_sample: int) -> str:
-    """The same mixed class through the judge (local pool, Dask), pytest and nbgrader."""
+def measured_in_process(students: dict[str, dict[str, str]], folder: Path, tree: Path = ROOT) -> dict:
+    """`in_process_compute` in a fresh process running `tree`'s grader."""
+    folder.mkdir(parents=True)
+    (folder / "students.json").write_text(json.dumps(students), encoding="utf-8")
+    subprocess.run([PYTHON, str(Path(__file__).resolve()), "_in-process", str(folder)], check=True,
+                   env=tree_env(tree), cwd=tree)
+    return {tuple(key.split("|")): seconds
+            for key, seconds in json.loads((folder / "compute.json").read_text()).items()}
+
+
+def in_process_main(folder: str) -> None:
+    """(In a subprocess of the benchmark) `in_process_compute`, written to FOLDER/compute.json."""
+    folder = Path(folder)
+    students = json.loads((folder / "students.json").read_text())
+    compute = in_process_compute(students, folder / "work")
+    (folder / "compute.json").write_text(json.dumps({f"{lesson}|{variant}": seconds
+                                                     for (lesson, variant), seconds in compute.items()}))
+
+
+def judge_figures(tree: Path, klass: Path, students: dict, sample: dict, lessons, folder: Path, cores: int) -> dict:
+    """The judge (local pool, one worker), its checks in-process and fresh pytest, all on `tree`'s code."""
+    local = measured_judge(klass, folder / "out-local", lessons, "--jobs", str(cores), tree=tree)
+    print(f"[{tree.name}] judge: {local['seconds']:.1f} s", flush=True)
+    single = measured_judge(klass, folder / "out-single", lessons, "--jobs", "1", tree=tree)
+    print(f"[{tree.name}] judge, one worker: {single['seconds']:.1f} s", flush=True)
+    compute = measured_in_process(students, folder / "in-process", tree)
+    own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
+                          for lesson, variant in lessons_.items())
+    own_by_lesson = {lesson: statistics.mean(compute[lesson, lessons_[lesson]] for lessons_ in students.values())
+                     for lesson in lessons}
+    pytest = measured_pytest(sample, folder / "class-pytest", tree)
+    print(f"[{tree.name}] pytest: {pytest['seconds']:.1f} s", flush=True)
+    return {"local": local, "single": single, "own": own, "own_by_lesson": own_by_lesson, "pytest": pytest}
+
+
+def before_after(columns: dict[str, dict], lessons, nbgrader_job_s: float) -> list[str]:
+    """One column per code version: per-job time (overall and by lesson), overhead, memory, peers' ratios."""
+    def figures(f):
+        local, single = f["local"], f["single"]
+        by_lesson = local["summary"]["timings"]["mean_job_s_by_lesson"]
+        wall = local["seconds"] / local["jobs"]
+        return {
+            "wall per job, local pool (ms)": wall * 1000,
+            "mean job in a worker, local pool (ms)": local["mean_job_s"] * 1000,
+            **{f"{lesson}: mean job, local pool (ms)": by_lesson[lesson] * 1000 for lesson in lessons},
+            "wall per job, one worker (ms)": single["seconds"] / single["jobs"] * 1000,
+            "judge overhead per job, one worker (ms)": (single["mean_job_s"] - f["own"]) * 1000,
+            "the same checks in-process, per job (ms)": f["own"] * 1000,
+            "peak memory, local pool (MB)": local["peak_mb"],
+            "fresh `pytest exercises/lessonNN` per job (ms)": f["pytest"]["per_job_s"] * 1000,
+            "speed-up vs nbgrader (wall per job, local pool)": nbgrader_job_s / wall,
+            "speed-up vs fresh pytest (wall per job, local pool)": f["pytest"]["per_job_s"] / wall,
+        }
+    table = {name: figures(f) for name, f in columns.items()}
+    names = list(columns)
+    header = "| | " + " | ".join(names) + (f" | {names[0]} / {names[-1]} |" if len(names) > 1 else " |")
+    lines = [header, "|---|" + "---:|" * (len(names) + (len(names) > 1))]
+    for key in table[names[0]]:
+        values = [table[name][key] for name in names]
+        speed_up = key.startswith("speed-up")
+        cells = [f"{v:,.1f}×" if speed_up else f"{v:,.0f}" for v in values]
+        if len(names) > 1:
+            cells.append(f"{values[0] / values[-1]:.2f}" if values[-1] else "—")
+        lines.append(f"| {key} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def batch(count: int, peer_sample: int, baseline: str | None = None) -> str:
+    """The same mixed class through the judge (local pool, Dask), pytest and nbgrader; with `baseline`,
+    the judge and pytest on REF's code as well, in the same run, for a before / after table."""
     import peers
 
     from grader.authoring.demo import build_class
@@ -191,10 +287,15 @@ def batch(count: int, peer_sample: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         klass = build_class(tmp / "class", students)
-        local = rows["judge"] = measured_judge(klass, tmp / "out-local", lessons, "--jobs", str(cores))
-        print(f"judge: {local['seconds']:.1f} s", flush=True)
-        single = rows["judge-1"] = measured_judge(klass, tmp / "out-single", lessons, "--jobs", "1")
-        print(f"judge, one worker: {single['seconds']:.1f} s", flush=True)
+        columns = {}
+        if baseline:   # first, then ours, one after the other: the same class, machine and load
+            tree = exported_tree(baseline, tmp)
+            columns[f"before ({baseline})"] = judge_figures(tree, klass, students, sample, lessons,
+                                                            tmp / "baseline", cores)
+        ours = columns["this tree"] = judge_figures(ROOT, klass, students, sample, lessons, tmp / "ours", cores)
+        local, single = rows["judge"], rows["judge-1"] = ours["local"], ours["single"]
+        shutil.copytree(tmp / "ours" / "out-local", tmp / "out-local")
+        shutil.copytree(tmp / "ours" / "out-single", tmp / "out-single")
         seconds, peak_mb, code, output = peers.run_measured(
             [PYTHON, str(Path(__file__)), "_dask-batch", str(klass), str(tmp / "out-dask"), ",".join(lessons)],
             memory="pss")
@@ -205,18 +306,13 @@ def batch(count: int, peer_sample: int) -> str:
                         ["timings"]["mean_job_s"]}
         same_gradebooks = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
         print(f"dask: {seconds:.1f} s", flush=True)
-        compute = in_process_compute(students, tmp / "in-process")
-        own = statistics.mean(compute[lesson, variant] for lessons_ in students.values()
-                              for lesson, variant in lessons_.items())
-        own_by_lesson = {lesson: statistics.mean(compute[lesson, lessons_[lesson]] for lessons_ in students.values())
-                         for lesson in lessons}
+        own, own_by_lesson = ours["own"], ours["own_by_lesson"]
         single_by_lesson = single["summary"]["timings"]["mean_job_s_by_lesson"]
 
         notebooks = build_class(tmp / "class-notebooks", sample, notebooks=True)
         rows["judge-notebooks"] = measured_judge(notebooks, tmp / "out-notebooks", lessons, "--jobs", str(cores))
         print(f"judge on notebooks: {rows['judge-notebooks']['seconds']:.1f} s", flush=True)
-        rows["pytest"] = measured_pytest(sample, tmp / "class-pytest")
-        print(f"pytest: {rows['pytest']['seconds']:.1f} s", flush=True)
+        rows["pytest"] = ours["pytest"]
         peers.ensure_nbgrader_env()
         course = peers.nbgrader_course(tmp / "nbgrader", lessons, sample)
         nbgrader = rows["nbgrader"] = peers.nbgrader_autograde(course, lessons)
@@ -276,6 +372,13 @@ def batch(count: int, peer_sample: int) -> str:
         f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "
         "(" + ", ".join(f"{lesson} {m['seconds'] / m['jobs']:.1f} s"
                         for lesson, m in nbgrader["lessons"].items()) + ").",
+        "",
+        "#### Per job, by lesson" + (f": before ({baseline}) and after, same class, machine and run" if baseline
+                                     else ""), "",
+        "The judge and fresh pytest on each version's code (its grader, checks, solutions and stubs, with this "
+        "venv), one version after the other; nbgrader once (it does not run our code). The last column is "
+        "before / after: above 1 where this tree is faster (for the speed-ups: below 1).", "",
+        *before_after(columns, lessons, nbgrader_job_s),
     ]
     return "\n".join(lines)
 
@@ -341,6 +444,8 @@ def _lesson_compute(lessons) -> dict[str, float]:
 def main() -> None:
     if sys.argv[1:2] == ["_dask-batch"]:
         return dask_batch(*sys.argv[2:5])
+    if sys.argv[1:2] == ["_in-process"]:
+        return in_process_main(sys.argv[2])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=("student", "batch", "scaling", "cuda", "all"))
     parser.add_argument("-n", type=int, default=100, help="submissions in the batch benchmark")
@@ -348,8 +453,10 @@ def main() -> None:
                         help="submissions that pytest and nbgrader grade (their time is extrapolated)")
     parser.add_argument("--sizes", default="10,100,1000", help="submission counts for the scaling benchmark")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", metavar="REF",
+                        help="batch: also run the judge and pytest on this git commit's code (before / after)")
     args = parser.parse_args()
-    run = {"student": lambda: student(args.repeats), "batch": lambda: batch(args.n, args.sample),
+    run = {"student": lambda: student(args.repeats), "batch": lambda: batch(args.n, args.sample, args.baseline),
            "scaling": lambda: scaling([int(n) for n in args.sizes.split(",")]), "cuda": cuda}
     sections = [run[name]() for name in (run if args.what == "all" else [args.what])]
     text = "\n\n".join(sections) + "\n"

@@ -12,6 +12,7 @@ report the same example (the replay could never shrink: its questions must be re
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
@@ -99,30 +100,122 @@ def examples_seeded(seed: int | None):
         _examples_seed = before
 
 
-def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_examples: int | None = None) -> None:
-    """Run `body(example)` on derandomized examples (or those of `examples_seeded`); the first
-    failing example's error propagates."""
-    config = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
-    no_answer: list[SubmissionError] = []
-    wrong_seen: list[bool] = []
+try:   # what hypothesis does to the global generators around each example (a private module)
+    from hypothesis.internal.entropy import deterministic_PRNG
+except ImportError:   # pragma: no cover
+    deterministic_PRNG = None
 
-    @config
-    @given(strategy)
-    def run(example):
-        if no_answer and not wrong_seen:
+
+class ExampleBook:
+    """The examples `for_all` drew, by check and call, for the next runs of the same checks to replay.
+
+    Every job of a judge worker's batch runs the same checks with the same seed, and every strategy
+    of a check is fixed by the check and its seed, so hypothesis draws the same examples in the
+    same order for every submission until one fails (its generate phase depends on the draws
+    alone; a failure ends it). A check's run that went through all its examples records them;
+    the next runs replay them without hypothesis's engine, each inside hypothesis's own seeding
+    of the global generators. A failing example is run once more, as hypothesis does, and what
+    that run raises propagates; should it pass the second time (hypothesis would call the test
+    flaky), the call goes through hypothesis after all. Keys: the check's context (id, device,
+    per-check seed, as `recorded.bind_lesson` tells the judge's reference), the call's rank in
+    the check, the strategy's repr, max_examples and the examples' seed. One book per judge
+    worker and options (`reference_cache.CachedReference.examples`), like the reference's answers.
+    """
+
+    def __init__(self):
+        self.drawn: dict[tuple, list] = {}
+        self.context: str | None = None
+        self.calls = 0
+        self.replayed = 0
+
+    def enter_check(self, context: str | None) -> None:
+        self.context, self.calls = context, 0
+
+    def key(self, strategy: st.SearchStrategy, max_examples: int | None) -> tuple | None:
+        if self.context is None or deterministic_PRNG is None:
+            return None
+        self.calls += 1
+        return self.context, self.calls, repr(strategy), max_examples, _examples_seed
+
+
+_book: ExampleBook | None = None
+
+
+@contextmanager
+def examples_remembered(book: ExampleBook | None):
+    """Within the block, `for_all` records its examples in `book` and replays those it holds."""
+    global _book
+    before, _book = _book, book
+    try:
+        yield
+    finally:
+        _book = before
+
+
+class _Guarded:
+    """`body` as every example meets it: a SubmissionError is kept (and later examples skipped)
+    rather than raised, since shrinking or another example would not help."""
+
+    def __init__(self, body: Callable[[Any], None]):
+        self.body = body
+        self.no_answer: list[SubmissionError] = []
+        self.wrong_seen = False
+
+    def __call__(self, example) -> None:
+        if self.no_answer and not self.wrong_seen:
             return
         try:
-            body(example)
-        except SubmissionError as exc:  # not started, raised, crashed: shrinking would not help
-            no_answer.append(exc)
+            self.body(example)
+        except SubmissionError as exc:
+            self.no_answer.append(exc)
         except Exception:
             # once a wrong answer was seen, keep running the body: skipping examples after a later
             # SubmissionError would make hypothesis's replay of the failing example pass (Flaky)
-            wrong_seen.append(True)
+            self.wrong_seen = True
             raise
 
-    if _examples_seed is not None:
-        run = seed(_examples_seed)(run)
-    run()
-    if no_answer:
-        raise no_answer[0]
+
+def _replayed(examples: list, body: Callable[[Any], None]) -> _Guarded | None:
+    """Run `body` on recorded examples as hypothesis would; None where only hypothesis can say."""
+    guarded = _Guarded(body)
+    for example in examples:
+        try:
+            with deterministic_PRNG():
+                guarded(copy.deepcopy(example))
+        except Exception as first:
+            try:
+                with deterministic_PRNG():
+                    guarded(copy.deepcopy(example))
+            except Exception as final:
+                if type(final) is type(first):
+                    raise
+            return None
+    return guarded
+
+
+def for_all(strategy: st.SearchStrategy, body: Callable[[Any], None], max_examples: int | None = None) -> None:
+    """Run `body(example)` on derandomized examples (or those of `examples_seeded`); the first
+    failing example's error propagates."""
+    book = _book
+    key = book.key(strategy, max_examples) if book is not None else None
+    guarded = _replayed(book.drawn[key], body) if key is not None and key in book.drawn else None
+    if guarded is not None:
+        book.replayed += 1
+    else:
+        config = GRADING if max_examples is None else settings(GRADING, max_examples=max_examples)
+        guarded, drawn = _Guarded(body), []
+
+        @config
+        @given(strategy)
+        def run(example):
+            if key is not None:
+                drawn.append(copy.deepcopy(example))
+            guarded(example)
+
+        if _examples_seed is not None:
+            run = seed(_examples_seed)(run)
+        run()
+        if key is not None:     # it went through all its examples (a failure raised above)
+            book.drawn[key] = drawn
+    if guarded.no_answer:
+        raise guarded.no_answer[0]

@@ -423,21 +423,22 @@ FREEZE_HINT = N_("for param in model.parameters(): param.requires_grad = False; 
 
 
 def _fine_tuned(t: Trial, num_classes: int):
+    """What freeze_and_replace_head makes of a fresh ResNet-18, and its module tree."""
     t.sub.seed(t.seed)
     model = t.sub.probe("l08_resnet18", keep=True)
-    before = t.sub.probe("l08_fingerprints", model)
     out = t.sub.call("freeze_and_replace_head", model, num_classes, keep=True)
     tree = _as_module(t.sub, out, f"freeze_and_replace_head(resnet, {num_classes})",
                       hint=tr("end with {code}", code="`return model`"))
-    return out, before, tree
+    return out, tree
 
 
 @lesson.check("freeze_and_replace_head", points=2)
 def freeze_keeps_backbone_frozen_and_unchanged(t: Trial):
     """Every parameter outside fc is frozen and keeps its pretrained values."""
-    out, before, tree = _fine_tuned(t, 10)
+    out, tree = _fine_tuned(t, 10)
+    changes = t.sub.probe("l08_resnet18_changes", out)
     params = tree["parameters"]
-    body = [name for name in before if not name.startswith("fc.")]
+    body = [name for name in changes["parameters"] if not name.startswith("fc.")]
     missing = [name for name in body if name not in params]
     if missing:
         raise Wrong(tr("the returned model lost parameters of the ResNet"), tr("all of them"),
@@ -449,8 +450,7 @@ def freeze_keeps_backbone_frozen_and_unchanged(t: Trial):
                                   example=trainable[0] if trainable else ""),
                 hint=tr("set requires_grad = False on each parameter: for param in model.parameters(): ...; "
                         "`model.requires_grad = False` only sets an unused attribute"))
-    after = t.sub.probe("l08_fingerprints", out)
-    changed = [name for name in body if after[name] != before[name]]
+    changed = [name for name in body if name in changes["changed"]]
     expect.true(not changed, tr("the values of {count} ResNet parameters changed (e.g. {example})",
                                 count=len(changed), example=changed[0] if changed else ""),
                 hint=tr("keep the given model's weights: freeze it and swap only model.fc; do not build a new ResNet"))
@@ -460,7 +460,7 @@ def freeze_keeps_backbone_frozen_and_unchanged(t: Trial):
 def freeze_new_head_is_trainable(t: Trial):
     """model.fc is a new nn.Linear(512, num_classes) whose parameters require grad."""
     num_classes = int(t.rng.integers(2, 30))
-    out, before, tree = _fine_tuned(t, num_classes)
+    out, tree = _fine_tuned(t, num_classes)
     expect.equal(tree["children"].get("fc"), "Linear", tr("the type of {what}", what="model.fc"),
                  hint="model.fc = nn.Linear(model.fc.in_features, num_classes)")
     params = tree["parameters"]
@@ -481,7 +481,7 @@ def freeze_new_head_is_trainable(t: Trial):
 def freeze_model_forward_shape(t: Trial):
     """The returned model maps a (2, 3, 64, 64) batch to (2, num_classes) scores that can be trained."""
     num_classes = 7
-    out, _, _ = _fine_tuned(t, num_classes)
+    out, _ = _fine_tuned(t, num_classes)
     facts = t.sub.probe("l08_forward_facts", out, [2, 3, 64, 64])
     expect.equal(facts["shape"], [2, num_classes], tr("the output shape for a batch of {n} images", n=2),
                  hint=tr("replace the last layer: {code}",

@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 import grader
+from grader import strategies
 from grader.checks import load_lesson
 from grader.classroom.recorded import bind_lesson
 from grader.handle import LocalHandle, NoAnswer
@@ -170,9 +171,11 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
         except NoAnswer as exc:
             return job, _not_gradable(lesson, exc.message, status_of_unstarted(exc.limit)), [], \
                 time.perf_counter() - started
-        result = grade_lesson(worker.lesson(job.lesson), handle, worker.reference(job.lesson),
-                              devices=devices_for(options.device), seed=options.seed, data_root=options.data_root,
-                              submission_data_root=options.submission_data_root)
+        reference = worker.reference(job.lesson)
+        with strategies.examples_remembered(getattr(reference, "examples", None)):
+            result = grade_lesson(worker.lesson(job.lesson), handle, reference, devices=devices_for(options.device),
+                                  seed=options.seed, data_root=options.data_root,
+                                  submission_data_root=options.submission_data_root)
         result = classify(result, import_failure=handle.import_failure, limits_hit=handle.limits_hit)
         if job.checkpoints:
             measured = _checkpoint_notes(job)

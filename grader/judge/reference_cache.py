@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from grader import strategies
 from grader.classroom.recorded import context_of, request_key
 from grader.handle import Handle
 
@@ -121,13 +122,16 @@ class CachedReference(Handle):
         self.drawing: dict[str, dict[str, tuple[dict, list[bytes], str, tuple]]] = {}   # by generators' state
         self.hits = self.misses = self.uncacheable = 0
         self.cheap: set[tuple] = set()   # (op, name) answered faster than looked up: asked live
+        self.examples = strategies.ExampleBook()   # the checks' generated examples, in the same scope
 
     # the check's context, as `recorded.bind_lesson` tells it
     def enter_check(self, check_id: str, device: str, seed: int) -> None:
         self.context = context_of(check_id, device, seed)
+        self.examples.enter_check(self.context)
 
     def begin_check(self) -> None:
         self.context = None
+        self.examples.enter_check(None)
         self.inner.begin_check()
 
     def close(self) -> None:

@@ -47,6 +47,15 @@ OUTPUT_POLL_S = 0.2     # how often the judge looks at the output's size while i
 OUTPUT_LOG = "output.log"
 
 
+def _names_object(node) -> bool:
+    """Whether an encoded reply holds a Ref: the child then keeps an object for the judge."""
+    if isinstance(node, dict):
+        return "ref" in node or any(_names_object(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_names_object(v) for v in node)
+    return False
+
+
 def _open_regular_file(path: Path) -> int:
     """Open (creating) a plain file for reading; whatever else an earlier child left there
     under that name (a link, a FIFO) is removed first rather than followed."""
@@ -100,6 +109,7 @@ class ProcessHandle(Handle):
         }
         self.hello = None
         self.output: int | None = None
+        self.holding = False    # the child may keep objects for the judge (a Ref or an error came back)
         try:
             self._spawn()
         except BaseException:
@@ -118,14 +128,16 @@ class ProcessHandle(Handle):
             self.pid = self.zygote.spawn(self.job, child_end)
         finally:
             child_end.close()
+        self.holding = False
         self.hello = self._receive()[0]
 
     def begin_check(self) -> None:
         """A check starts: the objects kept for the last one are let go; after a crash or a
         timeout (then or now), the check gets a fresh process."""
-        if self.failure is None:
+        if self.failure is None and self.holding:   # nothing kept since the last release: no round trip
             try:
                 self._request("release_all")
+                self.holding = False
             except NoAnswer:
                 pass    # it died after its last answer: replaced below, like any failed process
         if self.failure is not None and self.respawns < MAX_RESPAWNS and self._lesson_left() > 0:
@@ -201,7 +213,10 @@ class ProcessHandle(Handle):
             self._fail("call time")
         except OSError as exc:
             self._fail(None, exc)
-        return self._receive()
+        reply, buffers = self._receive()
+        if "error" in reply or _names_object(reply.get("value")):
+            self.holding = True
+        return reply, buffers
 
     def _fail(self, limit: str | None, exc: Exception | None = None):
         if limit is not None:

@@ -1,10 +1,12 @@
-"""The reference's answers, cached once per worker, change nothing: every check of the fast lessons'
-catalogue gets the same points and the same message with the cache as with the live reference."""
+"""The reference's answers and the checks' examples, cached once per worker, change nothing: every
+check of the fast lessons' catalogue gets the same points and the same message with the caches as
+with the live reference and hypothesis drawing every example."""
 
 import pytest
 from catalogue import variants
 from conftest import EXERCISES, SOLUTIONS
 
+from grader import strategies
 from grader.checks import load_lesson
 from grader.classroom.recorded import bind_lesson
 from grader.handle import LocalHandle
@@ -41,12 +43,14 @@ def test_cached_reference_grades_the_catalogue_exactly_as_the_live_one(lesson_id
                               seed=DEFAULT_SEED, device=None, solutions=SOLUTIONS,
                               skip_cheap=False)   # every pure answer cached, however cheap
     bound = bind_lesson(lesson)
-    for name, path in submissions(lesson_id, tmp_path):
+    for name, path in submissions(lesson_id, tmp_path):   # the reference first: its run records the examples
         plain = grade_lesson(lesson, LocalHandle(path), live, devices=DEVICES)
-        with_cache = grade_lesson(bound, LocalHandle(path), cached, devices=DEVICES)
+        with strategies.examples_remembered(cached.examples):
+            with_cache = grade_lesson(bound, LocalHandle(path), cached, devices=DEVICES)
         assert outcomes(with_cache) == outcomes(plain), name
     if lesson_id != "lesson04":    # lesson 4 asks the reference only about live models: nothing is pure
         assert cached.hits > 0, "the cache answered nothing: the test proves nothing"
+    assert cached.examples.replayed > 0, "no examples were replayed: the test proves nothing"
 
 
 def test_a_judge_batch_with_the_cache_grades_as_the_live_reference_in_process(tmp_path):
