@@ -96,9 +96,11 @@ def _grade_batch(submissions, options: GradeOptions, on_student=None) -> BatchRe
         job_seconds: dict[str, list[float]] = {lesson: [] for lesson in options.lessons}
         protections: set[str] = set()
         total = len(todo_jobs)
+        first_result_at = None    # wall clock, so a benchmark can count from the command's own start
         for done, (job, result, active, seconds) in enumerate(run_jobs(todo_jobs, options) if todo_jobs else (),
                                                               start=1):
             done_jobs.setdefault(job.student, []).append((job, result, seconds))
+            first_result_at = first_result_at or time.time()
             if is_judge_error(result):
                 report.judge_errors.append(f"{job.student}/{job.lesson}: {result.checks[0].detail}")
             job_seconds[job.lesson].append(seconds)
@@ -120,6 +122,7 @@ def _grade_batch(submissions, options: GradeOptions, on_student=None) -> BatchRe
                    "mean_job_s": round(sum(every_job) / len(every_job), 4) if every_job else 0.0,
                    "mean_job_s_by_lesson": {lesson: round(sum(s) / len(s), 4)
                                             for lesson, s in job_seconds.items() if s},
+                   "first_result_at": first_result_at,
                    "workers": options.jobs if options.executor == "local"
                    else f"dask {options.scheduler or ''}".strip()}
         with db.transaction(conn):
