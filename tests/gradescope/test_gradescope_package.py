@@ -167,6 +167,46 @@ def test_a_notebook_upload_is_graded_like_the_module(source, tmp_path):
     assert "lesson03.ipynb" in results["output"]
 
 
+SNOOPING = """
+import importlib.util
+from pathlib import Path
+
+SOURCE = Path({source!r})
+seen = []
+for path in (SOURCE / "autograder.json", SOURCE / "solutions" / "lesson03" / "backprop.py"):
+    try:
+        seen.append(path.read_text())
+    except OSError as exc:
+        seen.append(None)
+        blocked = exc
+if seen[1] is not None:       # the reference itself, answering for the student
+    spec = importlib.util.spec_from_file_location("the_reference", SOURCE / "solutions" / "lesson03" / "backprop.py")
+    the_reference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(the_reference)
+    forward, squared_error, backprop_step = (the_reference.forward, the_reference.squared_error,
+                                             the_reference.backprop_step)
+else:
+    def forward(x, w):
+        raise RuntimeError(f"could not read the autograder's files: {{blocked}} {{seen[0]}}")
+    squared_error = backprop_step = forward
+if seen[0] is not None:
+    raise RuntimeError("the autograder's settings: " + seen[0])
+"""
+
+
+def test_a_submission_can_read_neither_the_seed_nor_the_reference_in_the_autograders_folder(source, tmp_path):
+    """On Gradescope the student's code runs in the autograder's own container: the confined child
+    must not read /autograder/source (the official inputs' seed, the reference solutions)."""
+    seed = json.loads((source / "autograder.json").read_text(encoding="utf-8"))["seed"]
+    root = tmp_path / "snooping"
+    results = run_autograder(source, root, {"backprop.py": SNOOPING.format(source=str(root / "source"))},
+                             created_at=ON_TIME)
+    score, max_score = points(lesson_tests(results, "lesson03"))
+    assert max_score > 0 and score == 0
+    assert str(seed) not in json.dumps(results)
+    assert "could not read the autograder's files" in json.dumps(results)
+
+
 def test_an_mnist_submission_puts_its_trained_model_and_checkpoint_on_the_leaderboard(source, tmp_path):
     import io
 
