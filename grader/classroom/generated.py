@@ -50,8 +50,8 @@ def _dependencies(project: Path) -> list[str]:
     out = []
     for requirement in data["project"]["dependencies"]:
         name = re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower()
-        if name in ("nbformat", "nbclient"):
-            continue   # the grader's own notebook tooling; students only need a kernel (ipykernel)
+        if name in ("nbformat", "nbclient", "copydetect"):
+            continue   # the instructor's tooling (notebooks, similarity); students only need a kernel (ipykernel)
         if name == "hypothesis":
             requirement = f"hypothesis=={hypothesis.__version__}"   # generation must match the recording
         out.append(requirement)

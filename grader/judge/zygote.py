@@ -131,7 +131,7 @@ def _warm_up(data_root: str | None) -> None:
     axes.plot([0, 1], [0, 1], "ro", label="data")
     axes.legend()
     plt.close(figure)
-    from grader.probes import lesson08
+    from grader.probes import lesson08   # torchvision with it: before the fork, like every import here
     lesson08.make_spare_resnet18s(3)   # torchvision imported, and the ResNet-18s a lesson 8 job asks for
     # A confined child cannot read grader/ to import the notebooks' kernel runner: import it here,
     # with nbclient, ipykernel and IPython (imports only: no kernel, thread or zmq context before

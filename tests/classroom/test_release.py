@@ -384,6 +384,7 @@ def test_readme_and_pyproject(released):
     pyproject = (out / "pyproject.toml").read_text()
     assert 'grader = "grader.classroom.command:main"' in pyproject and 'grader_device = "cpu"' in pyproject
     assert re.search(r'"hypothesis==[\d.]+"', pyproject)
+    assert "copydetect" not in pyproject and "nbclient" not in pyproject    # the instructor's tools only
     manifest = json.loads((out / "grader" / "answers" / "MANIFEST.json").read_text())
     assert {".github/workflows/classroom.yml", "exercises/lesson03/test_lesson03.py", "grader/expect.py",
             "grader/answers/lesson03.json.gz", "pyproject.toml"} <= set(manifest["files"])
