@@ -106,8 +106,11 @@ class Worker:
         if self.zygote is not None:
             self.zygote.close()
         # MNIST in the zygote makes every fork copy its page tables: only for lessons that train on it
-        preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
-        self.zygote = Zygote(data_root=options.submission_data_root if preload else None)
+        lessons = [load_lesson(lesson_id) for lesson_id in options.lessons]
+        preload = any(lesson.needs_mnist for lesson in lessons)
+        # and only what these lessons use is warmed: the rest would delay the batch's first result
+        warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
+        self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
         self.options = options
         self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
@@ -140,6 +143,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
     if options is not None:
         worker.start(options)
+    if job.source is not None:
+        worker.reference(job.lesson)   # on a worker's first job, loaded while its zygote starts
     worker.zygote.wait_ready()     # the worker's start-up (torch imported once) is not this job's time
     started = time.perf_counter()
     options = worker.options
