@@ -28,7 +28,7 @@ from grader.judge import checkpoints, malloc
 from grader.judge.outcome import classify, status_of_unstarted
 from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
-from grader.judge.zygote import Zygote
+from grader.judge.zygote import WARM_UPS, Zygote
 from grader.notebooks.as_module import notebook_as_module
 from grader.notebooks.format import NotANotebook
 from grader.results import CheckResult, LessonResult
@@ -111,6 +111,7 @@ class Worker:
         # and only what these lessons use is warmed: the rest would delay the batch's first result
         warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
         self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
+        warm_reference_side(options.lessons)   # while the zygote starts (a no-op where the judge did it)
         self.options = options
         self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
@@ -137,6 +138,13 @@ class Worker:
 
 
 worker = Worker()     # this process's: each pool or Dask worker process has its own
+
+
+def warm_reference_side(lesson_ids) -> None:
+    """The references train too: their first optimizer step imports torch's compiler stack (~2 s),
+    paid here rather than in a job. The embedded executor calls it once before forking its workers."""
+    if any("training" in load_lesson(lesson_id).warm_up for lesson_id in lesson_ids):
+        WARM_UPS["training"]()
 
 
 def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
