@@ -141,10 +141,13 @@ worker = Worker()     # this process's: each pool or Dask worker process has its
 
 
 def warm_reference_side(lesson_ids) -> None:
-    """The references train too: their first optimizer step imports torch's compiler stack (~2 s),
-    paid here rather than in a job. The embedded executor calls it once before forking its workers."""
-    if any("training" in load_lesson(lesson_id).warm_up for lesson_id in lesson_ids):
-        WARM_UPS["training"]()
+    """The references train and read MNIST through torchvision too: their first optimizer step
+    imports torch's compiler stack (~2 s), paid here rather than in a job. The embedded executor
+    calls it once before forking its workers."""
+    needed = {name for lesson_id in lesson_ids for name in load_lesson(lesson_id).warm_up}
+    for name in ("training", "torchvision"):
+        if name in needed:
+            WARM_UPS[name]()
 
 
 def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
