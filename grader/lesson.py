@@ -37,6 +37,9 @@ class Lesson:
     todos: tuple[str, ...]
     checks: list[Check] = field(default_factory=list)
     needs_mnist: bool = False
+    # what its submissions use that is slow on first use, warmed in the judge's zygote before each
+    # fork (grader/judge/zygote.py WARM_UPS): "training", "plotting", "torchvision", "resnet"
+    warm_up: tuple[str, ...] = ()
 
     @property
     def filename(self) -> str:

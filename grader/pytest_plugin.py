@@ -16,6 +16,7 @@ import importlib.util
 import os
 import re
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -120,11 +121,38 @@ def _base_seed(config: pytest.Config) -> int:
             f"grader_seed must be an integer, got {raw!r} (from pytest.ini or --grader-seed)") from None
 
 
+@contextmanager
+def _assertions_left_alone(config: pytest.Config):
+    """Import the check engine without pytest's assertion rewriting.
+
+    pytest rewrites every package of a plugin's distribution: this one's, and hypothesis's, ~90
+    modules parsed and rewritten on each run where no bytecode is cached (GitHub Classroom, CI,
+    PYTHONDONTWRITEBYTECODE): ~1 s of a student's run, for no test assert in any of them (the
+    checks report through `grader.expect`, never `assert`), and the judge imports them unrewritten."""
+    hook = config.pluginmanager.rewrite_hook
+    if hook not in sys.meta_path:
+        yield
+        return
+    where = sys.meta_path.index(hook)
+    sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        sys.meta_path.insert(where, hook)
+
+
+def _import_engine(config: pytest.Config) -> None:
+    """torch, hypothesis and the check engine: only in a course run (see the docstring)."""
+    with _assertions_left_alone(config):   # imported here: each pulls in torch, which a plain pytest run never needs
+        import grader.notebooks.submitted
+        import grader.runner  # noqa: F401
+
+
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     if not _course_run(config):
         return None
-    # torch: only in a course run (see the docstring)
-    from grader.runner import cuda_available, devices_for, grading_threads
+    _import_engine(config)
+    from grader.runner import cuda_available, devices_for, grading_threads  # loaded just above, unrewritten
 
     devices = [d for d in devices_for(_setting(config, "grader_device")) if d == "cpu" or cuda_available()]
     return [tr("grader: seed {seed}, devices {devices}, hypothesis derandomized, torch threads {threads}",
@@ -141,13 +169,16 @@ def pytest_pycollect_makemodule(module_path: Path, parent):
 class LessonFile(pytest.File):
     def collect(self):
         # torch and the lesson's checks: only when a lesson is collected (see the docstring)
+        _import_engine(self.config)
+        # loaded just above, without assertion rewriting
         from grader.notebooks.submitted import choose, handle_for
         from grader.runner import devices_for, planned_runs, prepare_run
 
         # the live reference when solutions/ has the lesson; in a released student repository (no
         # solutions/) the reference's answers recorded at release (grader/classroom/recorded.py)
         try:
-            run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
+            with _assertions_left_alone(self.config):   # the lesson's checks (grader/checks/)
+                run = prepare_run(self.path.parent.name, _setting(self.config, "grader_solutions"))
         except FileNotFoundError as exc:
             raise self.CollectError(str(exc)) from None
         lesson, reference = run.lesson, run.reference

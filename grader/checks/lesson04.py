@@ -22,7 +22,8 @@ from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson04", "linear_regression", N_("Linear regression"),
                 todos=("training_data", "build_model", "train", "predict", "plot_fit", "save_model",
-                       "load_model"))
+                       "load_model"),
+                warm_up=("training", "plotting"))
 
 X_TRAIN = [3.3, 4.4, 5.5, 6.71, 6.93, 4.168, 9.779, 6.182, 7.59, 2.167, 7.042, 10.791, 5.313, 7.997, 3.1]
 Y_TRAIN = [1.7, 2.76, 2.09, 3.19, 1.694, 1.573, 3.366, 2.596, 2.53, 1.221, 2.827, 3.465, 1.65, 2.904, 1.3]

@@ -31,7 +31,7 @@ from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson05", "logistic_regression", N_("Logistic regression on MNIST"),
                 todos=("make_loaders", "build_model", "train", "evaluate", "save_model"),
-                needs_mnist=True)
+                needs_mnist=True, warm_up=("training", "torchvision"))
 
 
 # Logistic regression, one epoch of plain SGD over the first 10,000 training images (shuffled) at

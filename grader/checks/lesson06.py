@@ -29,7 +29,7 @@ from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson06", "feedforward", N_("Feed-forward neural network"),
                 todos=("get_device", "NeuralNet.__init__", "NeuralNet.forward", "train", "evaluate", "save_model"),
-                needs_mnist=True)
+                needs_mnist=True, warm_up=("training", "torchvision"))
 
 # The course's network and optimizer: 500 hidden units, plain SGD, batches of 100. One epoch over
 # the first 10,000 training images at lr 0.5 keeps the run short (about 1 s) and still separates:

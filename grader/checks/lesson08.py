@@ -27,7 +27,8 @@ from grader.lesson import Lesson, Trial
 lesson = Lesson("lesson08", "recipes", N_("Toolbox: datasets, fine-tuning, saving"),
                 todos=("linear_grads", "fc_step", "numpy_roundtrip", "make_loader", "first_batch",
                        "CustomDataset.__getitem__", "CustomDataset.__len__", "freeze_and_replace_head",
-                       "save_whole", "load_whole", "save_params", "load_params"))
+                       "save_whole", "load_whole", "save_params", "load_params"),
+                warm_up=("training", "resnet"))
 
 
 # --- helpers ------------------------------------------------------------------------------------

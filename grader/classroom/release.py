@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torchvision
 
 from grader import __version__, data
 from grader.authoring.stubs import STUDENT_TESTS, make_stub
@@ -169,6 +168,7 @@ def release(out: Path, *, project: Path = PROJECT, lessons: list[str] | None = N
                 {name: f"{result.score:g} / {result.max_score:g}" for name, (_, _, result) in runs.items()},
                 store.conflicts))
         # the rest of the template
+        import torchvision  # only its version, here: importing it costs every command of the CLI ~1 s
         (tree / ".github" / "workflows").mkdir(parents=True)
         (tree / ".github" / "workflows" / "classroom.yml").write_text(workflow_text(
             loaded, python=".".join(platform.python_version_tuple()[:2]),

@@ -28,7 +28,7 @@ from grader.judge import checkpoints, malloc
 from grader.judge.outcome import classify, status_of_unstarted
 from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
-from grader.judge.zygote import Zygote
+from grader.judge.zygote import WARM_UPS, Zygote
 from grader.notebooks.as_module import notebook_as_module
 from grader.notebooks.format import NotANotebook
 from grader.results import CheckResult, LessonResult
@@ -106,8 +106,12 @@ class Worker:
         if self.zygote is not None:
             self.zygote.close()
         # MNIST in the zygote makes every fork copy its page tables: only for lessons that train on it
-        preload = any(load_lesson(lesson_id).needs_mnist for lesson_id in options.lessons)
-        self.zygote = Zygote(data_root=options.submission_data_root if preload else None)
+        lessons = [load_lesson(lesson_id) for lesson_id in options.lessons]
+        preload = any(lesson.needs_mnist for lesson in lessons)
+        # and only what these lessons use is warmed: the rest would delay the batch's first result
+        warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
+        self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
+        warm_reference_side(options.lessons)   # while the zygote starts (a no-op where the judge did it)
         self.options = options
         self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
@@ -136,10 +140,22 @@ class Worker:
 worker = Worker()     # this process's: each pool or Dask worker process has its own
 
 
+def warm_reference_side(lesson_ids) -> None:
+    """The references train and read MNIST through torchvision too: their first optimizer step
+    imports torch's compiler stack (~2 s), paid here rather than in a job. The embedded executor
+    calls it once before forking its workers."""
+    needed = {name for lesson_id in lesson_ids for name in load_lesson(lesson_id).warm_up}
+    for name in ("training", "torchvision"):
+        if name in needed:
+            WARM_UPS[name]()
+
+
 def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
     """Grade one lesson of one submission in a fresh confined child (in a judge worker process)."""
     if options is not None:
         worker.start(options)
+    if job.source is not None:
+        worker.reference(job.lesson)   # on a worker's first job, loaded while its zygote starts
     worker.zygote.wait_ready()     # the worker's start-up (torch imported once) is not this job's time
     started = time.perf_counter()
     options = worker.options

@@ -37,11 +37,16 @@ HOME_PREFIX = "grader-zygote-home-"   # the zygote's HOME, removed by whichever 
 
 # --- judge side ----------------------------------------------------------------
 class Zygote:
-    def __init__(self, *, data_root: Path | None = None, threads: int = 1):
+    def __init__(self, *, data_root: Path | None = None, threads: int = 1, warm: tuple[str, ...] | None = None):
+        """`warm`: which of WARM_UPS to pay before the first fork (default: all of them)."""
+        warm = tuple(WARM_UPS) if warm is None else warm
+        unknown = set(warm) - set(WARM_UPS)
+        if unknown:
+            raise ValueError(f"unknown zygote warm-up {sorted(unknown)} (known: {', '.join(WARM_UPS)})")
         judge_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
         env = zygote_environment(self.home)    # never the judge's own: it may hold secrets
-        args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads)]
+        args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads), ",".join(warm)]
         if data_root:
             args.append(str(data_root))
         self.process = subprocess.Popen(args, pass_fds=[zygote_end.fileno()], env=env,
@@ -94,13 +99,61 @@ class Zygote:
 
 
 # --- zygote side ---------------------------------------------------------------
-def _warm_up(data_root: str | None) -> None:
+def _warm_training() -> None:
+    """Optimizers (torch imports its compiler stack on the first step: ~2 s), losses, DataLoader,
+    serialization."""
+    import torch
+    x = torch.randn(8, 4)
+    model = torch.nn.Linear(4, 3)
+    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters())):
+        torch.nn.functional.cross_entropy(model(x), torch.zeros(8, dtype=torch.long)).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    with torch.no_grad():
+        torch.nn.functional.mse_loss(model(x), torch.zeros(8, 3))
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4, 1), torch.zeros(4)),
+                                         batch_size=2, shuffle=True)
+    list(loader)
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
+    torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+    torch.save(model, buffer)
+
+
+def _warm_plotting() -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [0, 1], "ro", label="data")
+    axes.legend()
+    plt.close(figure)
+
+
+def _warm_torchvision() -> None:
+    import torchvision  # noqa: F401
+    import torchvision.transforms  # noqa: F401
+
+
+def _warm_resnet() -> None:
+    from grader.probes import lesson08  # with torchvision: only when a batch's lessons build ResNets
+    lesson08.make_spare_resnet18s(3)   # torchvision imported, and the ResNet-18s a lesson 8 job asks for
+
+
+# What a lesson's submissions use (Lesson.warm_up), and how the zygote pays its first use once.
+WARM_UPS = {"training": _warm_training, "plotting": _warm_plotting, "torchvision": _warm_torchvision,
+            "resnet": _warm_resnet}
+
+
+def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> None:
     """Pay once, here, the first-use costs every child would otherwise pay again.
 
-    Lazy imports and one-time initialisation (autograd, optimizers — torch imports its compiler
-    stack on the first step —, matplotlib's Agg backend, torchvision's models, DataLoader,
-    serialization) cost a fresh process up to a second; a forked child inherits them warm.
-    Hence the imports in here: importing, before the fork, is the point.
+    Lazy imports and one-time initialisation (autograd, optimizers, matplotlib's Agg backend,
+    torchvision's models, DataLoader, serialization) cost a fresh process up to a second; a forked
+    child inherits them warm. Hence the imports in here: importing, before the fork, is the point.
+    Only what the batch's lessons use (`warm`) is warmed: the rest would only delay the first
+    result (a child that uses it anyway imports it itself, from the interpreter's own packages).
+    What lives in grader/ is always imported: a confined child cannot read it.
     """
     # imported here, before the fork, so that every child starts with them loaded
     import torch
@@ -110,29 +163,8 @@ def _warm_up(data_root: str | None) -> None:
     probes.load_all()
     x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
     (x.sin() * 2).sum().backward()
-    model = torch.nn.Linear(4, 3)
-    for optimizer in (torch.optim.SGD(model.parameters(), lr=0.1), torch.optim.Adam(model.parameters())):
-        torch.nn.functional.cross_entropy(model(x.float().detach()), torch.zeros(8, dtype=torch.long)).backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    with torch.no_grad():
-        torch.nn.functional.mse_loss(model(x.float()), torch.zeros(8, 3))
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.zeros(4, 1), torch.zeros(4)),
-                                         batch_size=2, shuffle=True)
-    list(loader)
-    buffer = io.BytesIO()
-    torch.save(model.state_dict(), buffer)
-    torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
-    torch.save(model, buffer)
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    figure, axes = plt.subplots()
-    axes.plot([0, 1], [0, 1], "ro", label="data")
-    axes.legend()
-    plt.close(figure)
-    from grader.probes import lesson08   # torchvision with it: before the fork, like every import here
-    lesson08.make_spare_resnet18s(3)   # torchvision imported, and the ResNet-18s a lesson 8 job asks for
+    for name in warm:
+        WARM_UPS[name]()
     # A confined child cannot read grader/ to import the notebooks' kernel runner: import it here,
     # with nbclient, ipykernel and IPython (imports only: no kernel, thread or zmq context before
     # the fork). Its kernels serve no debugger: with debugpy marked missing, creating one does not
@@ -281,12 +313,17 @@ class _Children:
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     threads = int(argv[1])
-    data_root = argv[2] if len(argv) > 2 else None
+    warm = tuple(filter(None, argv[2].split(",")))
+    data_root = argv[3] if len(argv) > 3 else None
     malloc.keep_freed_memory()
     import torch  # after the malloc settings, so that torch's own allocations follow them
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
-    _warm_up(data_root)
+    fresh = torch.random.get_rng_state()
+    _warm_up(data_root, warm)
+    # Every child starts from a fresh interpreter's random state, whatever the batch's lessons had
+    # warmed (each warm-up draws numbers: a model left unseeded by a student would differ by batch).
+    torch.random.set_rng_state(fresh)
     malloc.release_free_memory()
     children = _Children(control)
     children.fork_spare()

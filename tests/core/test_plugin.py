@@ -50,3 +50,30 @@ def test_bad_seed_in_ini_is_a_usage_error(pytester, lesson03):
     pytester.makeini("[pytest]\ngrader_seed = soon\n")
     result = run_student_pytest(pytester, lesson03)
     assert "grader_seed must be an integer" in result.stderr.str() + result.stdout.str()
+
+
+ENGINE_AND_OWN_ASSERTS = '''
+import hypothesis.core
+
+
+def test_the_engine_was_imported_without_assertion_rewriting():
+    assert "@py_builtins" not in vars(hypothesis.core)
+
+
+def test_a_test_file_of_the_same_run_still_has_its_asserts_rewritten():
+    width = 3
+    assert width == 4
+'''
+
+
+def test_the_engine_skips_assertion_rewriting_and_test_files_keep_it(pytester, lesson03):
+    """pytest rewrites hypothesis and grader (plugin distributions): ~1 s a student's run where no
+    bytecode is cached. The engine is imported without it; a test file collected after the lesson
+    still gets pytest's assert introspection."""
+    shutil.copy(SOLUTIONS / "lesson03" / "backprop.py", lesson03 / "backprop.py")
+    (pytester.path / "test_after_the_lesson.py").write_text(ENGINE_AND_OWN_ASSERTS)
+    result = run_student_pytest(pytester, lesson03, str(pytester.path / "test_after_the_lesson.py"))
+    result.stdout.fnmatch_lines(["*assert 3 == 4*", "*total*10 / 10*(100%)*"])
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1 and "test_the_engine_was_imported_without_assertion_rewriting" not in \
+        result.stdout.str().split("short test summary")[-1]

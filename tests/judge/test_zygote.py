@@ -1,0 +1,77 @@
+"""The zygote warms only what the batch's lessons use; what it skipped still works in a child."""
+
+import pytest
+from catalogue import variants
+from conftest import EXERCISES, SOLUTIONS
+
+from grader.checks import LESSON_IDS, load_lesson
+from grader.judge import intake
+from grader.judge.batch import grade_batch
+from grader.judge.jobs import GradeOptions
+from grader.judge.zygote import WARM_UPS, Zygote
+from grader.runner import DEFAULT_SEED
+
+pytestmark = pytest.mark.slow
+
+# Lesson 3's own code uses none of these; this student uses them all, at import, and first makes
+# sure that its zygote did not (the lesson-3 batch's zygote warms nothing of the sort).
+UNWARMED_ON_IMPORT = '''
+import sys
+assert "torchvision" not in sys.modules, "a lesson-3 zygote imported torchvision"
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import torchvision  # noqa: F401
+_weight = torch.zeros(3, requires_grad=True)
+_optimizer = torch.optim.Adam([_weight])
+(_weight * 2).sum().backward()
+_optimizer.step()
+_figure, _axes = plt.subplots()
+_axes.plot([0, 1], [0, 1], "ro", label="data")
+_axes.legend()
+_figure.savefig("plot.png")
+plt.close(_figure)
+'''
+
+
+def test_every_lesson_asks_for_known_warm_ups():
+    for lesson_id in LESSON_IDS:
+        assert set(load_lesson(lesson_id).warm_up) <= set(WARM_UPS), lesson_id
+    with pytest.raises(ValueError, match="unknown zygote warm-up"):
+        Zygote(warm=("cuda",))
+
+
+def test_what_the_zygote_did_not_warm_still_works_in_a_confined_child(tmp_path):
+    solution = (SOLUTIONS / "lesson03" / "backprop.py").read_text()
+    target = tmp_path / "class" / "ada" / "exercises" / "lesson03" / "backprop.py"
+    target.parent.mkdir(parents=True)
+    target.write_text(solution.replace("\nimport torch\n", "\nimport torch\n" + UNWARMED_ON_IMPORT, 1))
+    options = GradeOptions(out=tmp_path / "out", lessons=("lesson03",), jobs=1, progress=False, seed=20261127)
+    report = grade_batch(intake.find_submissions([tmp_path / "class"]), options)
+    [result] = report.graded
+    assert result.score == 10, [(c.name, c.message) for lesson in result.lessons for c in lesson.checks]
+
+
+def test_a_batch_of_one_lesson_grades_its_catalogue_as_a_batch_that_warms_everything(tmp_path):
+    """Lesson 4 alone warms no ResNet-18 (nor torchvision); with lesson 8 in the batch, every warm-up
+    is paid: each check's status and points are the same."""
+    lesson = load_lesson("lesson04")
+    solution = SOLUTIONS / lesson.id / lesson.filename
+    built = [("reference", solution), ("stub", EXERCISES / lesson.id / lesson.filename)]
+    built += [(v.name, v.build(solution, tmp_path / "built" / v.name)) for v in variants(lesson.id)]
+    for name, path in built:
+        target = tmp_path / "class" / name / "exercises" / lesson.id / lesson.filename
+        target.parent.mkdir(parents=True)
+        target.write_text(path.read_text())
+    graded = {}
+    for lessons in (("lesson04",), ("lesson04", "lesson08")):   # no student hands in lesson 8
+        warm = {name for lesson_id in lessons for name in load_lesson(lesson_id).warm_up}
+        options = GradeOptions(out=tmp_path / "-".join(lessons), lessons=lessons, jobs=1, progress=False,
+                               seed=DEFAULT_SEED, device="cpu")
+        report = grade_batch(intake.find_submissions([tmp_path / "class"]), options)
+        # points, not messages: a mistake that leaves a model unseeded shows other values run by run
+        graded[frozenset(warm)] = {s.student: [(c.label, c.status, c.max_points if c.status == "passed" else 0)
+                                               for c in s.lessons[0].checks] for s in report.graded}
+    assert set(graded) == {frozenset({"training", "plotting"}), frozenset(WARM_UPS) - {"torchvision"}}
+    alone, everything = graded.values()
+    assert len(alone) == len(built) and alone == everything
