@@ -273,7 +273,7 @@ def before_after(columns: dict[str, dict], lessons, nbgrader_job_s: float) -> li
     return lines
 
 
-def batch(count: int, peer_sample: int, baseline: str | None = None) -> str:
+def batch(count: int, peer_sample: int, baseline: str | None = None, dask: bool = True) -> str:
     """The same mixed class through the judge (local pool, Dask), pytest and nbgrader; with `baseline`,
     the judge and pytest on REF's code as well, in the same run, for a before / after table."""
     import peers
@@ -296,16 +296,18 @@ def batch(count: int, peer_sample: int, baseline: str | None = None) -> str:
         local, single = rows["judge"], rows["judge-1"] = ours["local"], ours["single"]
         shutil.copytree(tmp / "ours" / "out-local", tmp / "out-local")
         shutil.copytree(tmp / "ours" / "out-single", tmp / "out-single")
-        seconds, peak_mb, code, output = peers.run_measured(
-            [PYTHON, str(Path(__file__)), "_dask-batch", str(klass), str(tmp / "out-dask"), ",".join(lessons)],
-            memory="pss")
-        if code != 0:
-            raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
-        rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
-                        "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())
-                        ["timings"]["mean_job_s"]}
-        same_gradebooks = scores(tmp / "out-local") == scores(tmp / "out-dask") == scores(tmp / "out-single")
-        print(f"dask: {seconds:.1f} s", flush=True)
+        if dask:
+            seconds, peak_mb, code, output = peers.run_measured(
+                [PYTHON, str(Path(__file__)), "_dask-batch", str(klass), str(tmp / "out-dask"), ",".join(lessons)],
+                memory="pss")
+            if code != 0:
+                raise RuntimeError(f"the Dask batch failed ({code}):\n{output[-3000:]}")
+            rows["dask"] = {"seconds": seconds, "peak_mb": peak_mb, "jobs": local["jobs"],
+                            "mean_job_s": json.loads((tmp / "out-dask" / "summary.json").read_text())
+                            ["timings"]["mean_job_s"]}
+            print(f"dask: {seconds:.1f} s", flush=True)
+        same_gradebooks = scores(tmp / "out-local") == scores(tmp / "out-single") and (
+            not dask or scores(tmp / "out-local") == scores(tmp / "out-dask"))
         own, own_by_lesson = ours["own"], ours["own_by_lesson"]
         single_by_lesson = single["summary"]["timings"]["mean_job_s_by_lesson"]
 
@@ -349,8 +351,9 @@ def batch(count: int, peer_sample: int, baseline: str | None = None) -> str:
             local["peak_mb"], f"{(local['mean_job_s'] - own) * 1000:.0f}"),
         row("judge, one worker (`--jobs 1`)", f"all {jobs} jobs, `.py` files", single["jobs"], single["seconds"],
             single["peak_mb"], f"**{(single['mean_job_s'] - own) * 1000:.0f}**"),
-        row("judge, Dask `LocalCluster` (2 workers × 1 thread)", f"all {jobs} jobs, `.py` files", rows["dask"]["jobs"],
-            rows["dask"]["seconds"], rows["dask"]["peak_mb"], f"{(rows['dask']['mean_job_s'] - own) * 1000:.0f}"),
+        *([row("judge, Dask `LocalCluster` (2 workers × 1 thread)", f"all {jobs} jobs, `.py` files",
+               rows["dask"]["jobs"], rows["dask"]["seconds"], rows["dask"]["peak_mb"],
+               f"{(rows['dask']['mean_job_s'] - own) * 1000:.0f}")] if dask else []),
         row(f"judge, local pool (`--jobs {cores}`)", "_sample_, notebooks", rows["judge-notebooks"]["jobs"],
             rows["judge-notebooks"]["seconds"], rows["judge-notebooks"]["peak_mb"]),
         row("`pytest exercises/lessonNN`, once per submission and lesson", "_sample_, `.py` files",
@@ -365,8 +368,8 @@ def batch(count: int, peer_sample: int, baseline: str | None = None) -> str:
         "their zygotes' forks and the children compete for the cores (and the in-process baseline ran alone).",
         "- Judge overhead per job and lesson, one worker: " + ", ".join(
             f"{lesson} {(single_by_lesson[lesson] - own_by_lesson[lesson]) * 1000:.0f} ms" for lesson in lessons) + ".",
-        f"- The local pool (both sizes) and Dask gave {'identical' if same_gradebooks else 'DIFFERENT'} "
-        "gradebook scores.",
+        f"- The local pool (both sizes){' and Dask' if dask else ''} gave "
+        f"{'identical' if same_gradebooks else 'DIFFERENT'} gradebook scores.",
         f"- nbgrader's points equal the judge's for {agree} of {sample_jobs} sampled jobs; the judge grading the "
         f"notebooks equals it grading the `.py` files for {same_as_notebooks} of {sample_jobs}.",
         f"- Per job: pytest {pytest_job_s:.2f} s, nbgrader {nbgrader_job_s:.2f} s "
@@ -453,10 +456,12 @@ def main() -> None:
                         help="submissions that pytest and nbgrader grade (their time is extrapolated)")
     parser.add_argument("--sizes", default="10,100,1000", help="submission counts for the scaling benchmark")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-dask", action="store_true", help="batch: leave out the Dask LocalCluster run")
     parser.add_argument("--baseline", metavar="REF",
                         help="batch: also run the judge and pytest on this git commit's code (before / after)")
     args = parser.parse_args()
-    run = {"student": lambda: student(args.repeats), "batch": lambda: batch(args.n, args.sample, args.baseline),
+    run = {"student": lambda: student(args.repeats),
+           "batch": lambda: batch(args.n, args.sample, args.baseline, not args.no_dask),
            "scaling": lambda: scaling([int(n) for n in args.sizes.split(",")]), "cuda": cuda}
     sections = [run[name]() for name in (run if args.what == "all" else [args.what])]
     text = "\n\n".join(sections) + "\n"
