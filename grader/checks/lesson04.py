@@ -436,6 +436,7 @@ def load_model_restores_parameters(t: Trial):
         state = _state(t, in_features, out_features)
         path = t.sub.probe("scratch_path", f"given_{t.seed}_{in_features}x{out_features}.ckpt")
         t.sub.probe("save_state", state, path)
+        t.sub.seed(t.seed)   # a model that never loads the file shows its initial values: the same ones every run
         model = t.sub.call("load_model", path, in_features, out_features, keep=True)
         what = f"load_model(path, {in_features}, {out_features})"
         tree = t.sub.probe("module_tree", model)
