@@ -107,6 +107,15 @@ def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *,
     return _decode(encoded.tree, _Buffers(encoded.buffers, max_bytes), resolve_ref, as_snapshots, 0)
 
 
+def names_ref(tree: Any) -> bool:
+    """Whether an encoded tree holds a `Ref`: the side that answered keeps a live object for it."""
+    if isinstance(tree, dict):
+        return "ref" in tree or any(names_ref(v) for v in tree.values())
+    if isinstance(tree, list):
+        return any(names_ref(v) for v in tree)
+    return False
+
+
 class _Buffers:
     """The message's buffers, handed out only to a value whose declared size matches one."""
 

@@ -55,19 +55,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader import strategies
+from grader import codec, strategies
 from grader.classroom.recorded import context_of, request_key
 from grader.handle import Handle
 
 CACHED_OPS = ("call",)
-
-
-def _names_live_object(node: Any) -> bool:
-    if isinstance(node, dict):
-        return "ref" in node or any(_names_live_object(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_names_live_object(v) for v in node)
-    return False
 
 
 def _plain(node: Any) -> bool:
@@ -164,7 +156,7 @@ class CachedReference(Handle):
         reply, reply_buffers = self.inner._exchange(request, buffers)
         if self.skip_cheap and time.perf_counter() - computed < keyed - started:   # cheaper than its key
             self.cheap.add((request.get("op"), request.get("name")))
-        if "error" not in reply and not _names_live_object(reply.get("value")):
+        if "error" not in reply and not codec.names_ref(reply.get("value")):
             after, after_state = _random_state()
             stored = copy.deepcopy(reply), [bytes(b) for b in reply_buffers]
             if after == before and key not in self.drawing:

@@ -47,15 +47,6 @@ OUTPUT_POLL_S = 0.2     # how often the judge looks at the output's size while i
 OUTPUT_LOG = "output.log"
 
 
-def _names_object(node) -> bool:
-    """Whether an encoded reply holds a Ref: the child then keeps an object for the judge."""
-    if isinstance(node, dict):
-        return "ref" in node or any(_names_object(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_names_object(v) for v in node)
-    return False
-
-
 def _open_regular_file(path: Path) -> int:
     """Open (creating) a plain file for reading; whatever else an earlier child left there
     under that name (a link, a FIFO) is removed first rather than followed."""
@@ -214,7 +205,7 @@ class ProcessHandle(Handle):
         except OSError as exc:
             self._fail(None, exc)
         reply, buffers = self._receive()
-        if "error" in reply or _names_object(reply.get("value")):
+        if "error" in reply or codec.names_ref(reply.get("value")):
             self.holding = True
         return reply, buffers
 
