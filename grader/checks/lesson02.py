@@ -10,7 +10,8 @@ from grader.i18n import N_, tr, tr_marked
 from grader.lesson import Lesson, Trial
 
 lesson = Lesson("lesson02", "autograd_basics", N_("Autograd"),
-                todos=("chain", "vector_backward", "detached", "without_grad", "freeze_", "grads_per_epoch"))
+                todos=("chain", "vector_backward", "detached", "without_grad", "freeze_", "grads_per_epoch"),
+                warm_up=("vector_backward",))
 
 
 def _pair(got, what: str):

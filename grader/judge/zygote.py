@@ -12,6 +12,7 @@ passed as a file descriptor (SCM_RIGHTS) with the spawn request.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import json
@@ -135,6 +136,14 @@ def _warm_torchvision() -> None:
     import torchvision.transforms  # noqa: F401
 
 
+def _warm_vector_backward() -> None:
+    """backward() with a gradient tensor (y.backward(v), autograd.grad with grad_outputs): torch
+    imports its symbolic-shapes module, and sympy with it, on the first one (~0.3 s a child)."""
+    import torch
+    x = torch.randn(3, requires_grad=True)
+    (x * 2).backward(torch.ones(3))
+
+
 def _warm_resnet() -> None:
     from grader.probes import lesson08  # with torchvision: only when a batch's lessons build ResNets
     lesson08.make_spare_resnet18s(3)   # torchvision imported, and the ResNet-18s a lesson 8 job asks for
@@ -142,7 +151,7 @@ def _warm_resnet() -> None:
 
 # What a lesson's submissions use (Lesson.warm_up), and how the zygote pays its first use once.
 WARM_UPS = {"training": _warm_training, "plotting": _warm_plotting, "torchvision": _warm_torchvision,
-            "resnet": _warm_resnet}
+            "vector_backward": _warm_vector_backward, "resnet": _warm_resnet}
 
 
 def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> None:
@@ -156,6 +165,7 @@ def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> 
     What lives in grader/ is always imported: a confined child cannot read it.
     """
     # imported here, before the fork, so that every child starts with them loaded
+    import numpy.random  # noqa: F401 (numpy 2 imports it on first use: ~7 ms, in every child that seeds)
     import torch
 
     from grader import probes
@@ -234,6 +244,10 @@ class _Children:
         fork takes tens of ms for torch; moving a process that large into a memory cgroup, ~10 ms).
         The cgroup gets its job's limits when the job comes."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        # Everything the zygote holds moves out of the collector's reach: a child's collections
+        # then walk only its own objects, not torch's hundreds of thousands, and leave the pages
+        # it shares with the zygote unwritten (a full collection in a fresh child cost ~10 ms).
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             ours.close()

@@ -108,7 +108,7 @@ def pristine_resnet18() -> nn.Module:
     if not _PRISTINE:
         import torchvision  # slow to import: only these probes need it (see the module docstring)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(PRISTINE_SEED)
+            torch.default_generator.manual_seed(PRISTINE_SEED)   # the CPU generator fork_rng(devices=[]) restores
             model = torchvision.models.resnet18(weights=None)
             with torch.no_grad():
                 for p in model.parameters():

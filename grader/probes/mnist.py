@@ -36,7 +36,7 @@ def new_model(session, kind: str, sizes: list[int], device: str = "cpu", seed: i
     PyTorch's default initialisation, drawn from a private generator seeded with `seed`.
     """
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)   # the CPU generator fork_rng(devices=[]) restores
         if kind == "linear":
             model = nn.Linear(*sizes)
         elif kind == "mlp":
