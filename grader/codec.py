@@ -34,6 +34,9 @@ _TORCH_DTYPES = {
         torch.complex64, torch.complex128,
     )
 }
+_TORCH_DTYPE_NAMES = {dtype: name for name, dtype in _TORCH_DTYPES.items()}
+_ITEMSIZES = {name: 1 if dtype == torch.bool else torch.empty(0, dtype=dtype).element_size()
+              for name, dtype in _TORCH_DTYPES.items()}
 _NUMPY_DTYPES = {
     "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64", "bool",
     "complex64", "complex128",
@@ -108,11 +111,19 @@ def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *,
 
 
 def names_ref(tree: Any) -> bool:
-    """Whether an encoded tree holds a `Ref`: the side that answered keeps a live object for it."""
-    if isinstance(tree, dict):
-        return "ref" in tree or any(names_ref(v) for v in tree.values())
-    if isinstance(tree, list):
-        return any(names_ref(v) for v in tree)
+    """Whether an encoded tree holds a `Ref`: the side that answered keeps a live object for it.
+    Only containers can hold one: a tensor's or an array's node is not searched."""
+    if type(tree) is not dict:
+        return False
+    if "ref" in tree:
+        return True
+    for kind, body in tree.items():
+        if type(body) is not list:
+            continue
+        if kind in ("list", "tuple"):
+            return any(names_ref(item) for item in body)
+        if kind == "dict":
+            return any(names_ref(pair[1]) for pair in body if type(pair) is list and len(pair) == 2)
     return False
 
 
@@ -185,12 +196,12 @@ def _encode(value, buffers, make_ref, depth):
 def _encode_tensor(tensor, buffers, make_ref, depth):
     plain = torch.Tensor._make_subclass(torch.Tensor, tensor.detach()) if type(tensor) not in (
         torch.Tensor, torch.nn.Parameter) else tensor.detach()
-    if plain.is_sparse or plain.layout != torch.strided:
+    if plain.layout != torch.strided:
         plain = plain.to_dense()
     cpu = plain.cpu().contiguous()
-    dtype = str(cpu.dtype).removeprefix("torch.")
-    if dtype not in _TORCH_DTYPES:
-        raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=dtype))
+    dtype = _TORCH_DTYPE_NAMES.get(cpu.dtype)
+    if dtype is None:
+        raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=str(cpu.dtype).removeprefix("torch.")))
     flat = cpu.reshape(-1)
     raw = flat.view(torch.uint8) if cpu.dtype != torch.bool else flat.to(torch.uint8)
     buffers.append(_view(raw.numpy()) if cpu.numel() else b"")
@@ -263,7 +274,7 @@ def _tensor_from_bytes(node, buffers: _Buffers) -> torch.Tensor:
     if node.get("dtype") not in _TORCH_DTYPES:
         raise CodecError(tr("unsupported tensor dtype {dtype}", dtype=str(node.get("dtype"))[:40]))
     dtype = _TORCH_DTYPES[node["dtype"]]
-    itemsize = 1 if dtype == torch.bool else torch.empty(0, dtype=dtype).element_size()
+    itemsize = _ITEMSIZES[node["dtype"]]
     shape, buffer = buffers.sized(node["buf"], node["shape"], itemsize)
     raw = bytearray(buffer)     # the tensor's own copy (never a view of the sender's memory)
     if dtype == torch.bool:

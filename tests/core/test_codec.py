@@ -116,3 +116,23 @@ def test_deep_nesting_is_refused_both_ways():
 def test_hostile_trees_are_refused(tree):
     with pytest.raises((CodecError, KeyError, TypeError, ValueError)):
         codec.decode(codec.Encoded(tree, [b"\x00" * 8]), as_snapshots=True)
+
+
+def test_names_ref_finds_a_ref_wherever_a_container_holds_one():
+    made = []
+
+    def make_ref(obj):
+        made.append(obj)
+        return Ref(len(made), type(obj).__name__)
+
+    model = torch.nn.Linear(2, 1)
+    for value in (model, [1, model], (torch.zeros(2), {"m": model}), {"a": [{"b": (model,)}]}):
+        assert codec.names_ref(codec.encode(value, make_ref).tree), value
+    for value in (None, 3, "ref", torch.zeros(2, requires_grad=True), np.zeros(3), [torch.ones(1), {"ref": 1.0}],
+                  {"dict": [1, 2]}):
+        assert not codec.names_ref(codec.encode(value, make_ref).tree), value
+
+
+@pytest.mark.parametrize("tree", [{"list": 5}, {"dict": [["k"], 3, None]}, {"tuple": None}, {"dict": "x"}, [1, 2]])
+def test_names_ref_reads_a_malformed_tree_without_raising(tree):
+    assert codec.names_ref(tree) is False
