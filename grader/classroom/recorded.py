@@ -62,6 +62,8 @@ def _normalize(node: Any) -> Any:
             return MNIST_PLACEHOLDER
         return node
     if isinstance(node, dict):
+        if len(node) == 1 and ("tensor" in node or "ndarray" in node):   # data, dtype and device: no path
+            return node
         return {k: _normalize(v) for k, v in node.items()}
     if isinstance(node, list):
         return [_normalize(v) for v in node]
