@@ -208,7 +208,7 @@ def _fresh(example, memo: dict | None = None):
     elif kind is np.ndarray and example.base is None and example.dtype.hasobject is False:
         copied = example.copy()
     else:
-        copied = copy.deepcopy(example)
+        return copy.deepcopy(example, memo)   # one memo: sharing with what was copied above is kept
     memo[id(example)] = copied
     return copied
 
