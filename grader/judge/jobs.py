@@ -28,7 +28,7 @@ from grader.judge import checkpoints, malloc
 from grader.judge.outcome import classify, status_of_unstarted
 from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
-from grader.judge.zygote import WARM_UPS, Zygote
+from grader.judge.zygote import MNIST, WARM_UPS, Zygote
 from grader.notebooks.as_module import notebook_as_module
 from grader.notebooks.format import NotANotebook
 from grader.results import CheckResult, LessonResult
@@ -111,7 +111,6 @@ class Worker:
         # and only what these lessons use is warmed: the rest would delay the batch's first result
         warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
         self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
-        warm_reference_side(options.lessons)   # while the zygote starts (a no-op where the judge did it)
         self.options = options
         self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 
@@ -123,6 +122,13 @@ class Worker:
                                                           seed=options.seed, device=options.device,
                                                           solutions=options.solutions)
         return self.references[lesson_id]
+
+    def warm_for(self, lesson_id: str) -> None:
+        """What the lesson uses, warmed on its first job (both sides: the references too train and
+        read MNIST), so that a batch's first results wait only for what their lessons use."""
+        lesson = load_lesson(lesson_id)
+        warm_reference_side([lesson_id])
+        self.zygote.prepare(lesson.warm_up + ((MNIST,) if lesson.needs_mnist else ()))
 
     def lesson(self, lesson_id: str):
         """The lesson, bound so that each check tells the cached reference which check it is."""
@@ -140,14 +146,17 @@ class Worker:
 worker = Worker()     # this process's: each pool or Dask worker process has its own
 
 
+_REFERENCE_WARMED: set[str] = set()
+
+
 def warm_reference_side(lesson_ids) -> None:
     """The references train and read MNIST through torchvision too: their first optimizer step
-    imports torch's compiler stack (~2 s), paid here rather than in a job. The embedded executor
-    calls it once before forking its workers."""
+    imports torch's compiler stack (~2 s), paid once per process rather than in a job."""
     needed = {name for lesson_id in lesson_ids for name in load_lesson(lesson_id).warm_up}
     for name in ("training", "torchvision"):
-        if name in needed:
+        if name in needed and name not in _REFERENCE_WARMED:
             WARM_UPS[name]()
+            _REFERENCE_WARMED.add(name)
 
 
 def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, LessonResult, list[str], float]:
@@ -157,6 +166,8 @@ def grade_job(job: Job, options: GradeOptions | None = None) -> tuple[Job, Lesso
     if job.source is not None:
         worker.reference(job.lesson)   # on a worker's first job, loaded while its zygote starts
     worker.zygote.wait_ready()     # the worker's start-up (torch imported once) is not this job's time
+    if job.source is not None:
+        worker.warm_for(job.lesson)   # nor are the warm-ups its lesson is the first to need
     started = time.perf_counter()
     options = worker.options
     lesson = load_lesson(job.lesson)

@@ -6,13 +6,12 @@ on a fresh worker, then recorded as a judge error; the batch goes on (`superviso
 
 from __future__ import annotations
 
-from grader.judge.jobs import GradeOptions, Job, grade_job, warm_reference_side, worker
+from grader.judge.jobs import GradeOptions, Job, grade_job, worker
 from grader.judge.supervisor import run_supervised
 
 
 def run_jobs(jobs: list[Job], options: GradeOptions):
     """Yields (job, lesson result, active protections, seconds) as jobs finish, in any order."""
-    # Forked: each worker process starts with its own copy of `worker`, which `worker.start` fills,
-    # and with what is warmed here, once.
-    warm_reference_side(options.lessons)
+    # Forked: each worker process starts with its own copy of `worker`, which `worker.start` fills.
+    # Nothing is warmed here first: the workers' first jobs would wait for it (Worker.warm_for).
     yield from run_supervised(jobs, options, grade_job, prepare=worker.start)

@@ -1,10 +1,11 @@
 """A warm process that forks one confined child per (submission, lesson).
 
 The zygote is a fresh interpreter (`python -m grader.judge.zygote`): it imports torch, the
-codec, the session and the probes, preloads what a submission may read of MNIST (uint8: the
-training set and the test images) and warms autograd, and never imports the checks, the
+codec, the session and the probes and warms autograd, and never imports the checks, the
 reference solutions or held-out labels. Forking it costs tens of milliseconds instead of the
-seconds a fresh `import torch` costs.
+seconds a fresh `import torch` costs. What only some lessons use (optimizers, ResNets, what a
+submission may read of MNIST...) it warms when the first job that uses it comes (`prepare`), so
+that a batch's first results do not wait for warm-ups their lessons never need.
 
 Control messages travel on a SOCK_SEQPACKET socket as JSON; the child's own RPC socket is
 passed as a file descriptor (SCM_RIGHTS) with the spawn request.
@@ -55,6 +56,8 @@ class Zygote:
         zygote_end.close()
         self.control = judge_end
         self.ready: dict | None = None
+        self.warmable = set(warm) | ({MNIST} if data_root else set())
+        self.warmed: set[str] = set()
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
         if self.ready is None:
@@ -62,6 +65,19 @@ class Zygote:
             self.ready = self._receive()
             self.control.settimeout(None)
         return self.ready
+
+    def prepare(self, names) -> None:
+        """Warm what a job's lesson uses (WARM_UPS names, or MNIST), where this zygote may and has
+        not yet: once per zygote, before the job's clock starts."""
+        missing = [name for name in names if name in self.warmable and name not in self.warmed]
+        if not missing:
+            return
+        self.wait_ready()
+        self.control.send(json.dumps({"cmd": "warm", "names": missing}).encode())
+        reply = self._receive()
+        if "error" in reply:
+            raise RuntimeError(f"the grading zygote could not warm {missing}: {reply['error']}")
+        self.warmed.update(missing)
 
     def _receive(self) -> dict:
         raw = self.control.recv(CONTROL_BYTES)
@@ -150,19 +166,19 @@ def _warm_resnet() -> None:
 
 
 # What a lesson's submissions use (Lesson.warm_up), and how the zygote pays its first use once.
+MNIST = "mnist"   # what a submission may read of MNIST, preloaded: prepared like a warm-up
 WARM_UPS = {"training": _warm_training, "plotting": _warm_plotting, "torchvision": _warm_torchvision,
             "vector_backward": _warm_vector_backward, "resnet": _warm_resnet}
 
 
-def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> None:
+def _warm_base() -> None:
     """Pay once, here, the first-use costs every child would otherwise pay again.
 
-    Lazy imports and one-time initialisation (autograd, optimizers, matplotlib's Agg backend,
-    torchvision's models, DataLoader, serialization) cost a fresh process up to a second; a forked
-    child inherits them warm. Hence the imports in here: importing, before the fork, is the point.
-    Only what the batch's lessons use (`warm`) is warmed: the rest would only delay the first
-    result (a child that uses it anyway imports it itself, from the interpreter's own packages).
-    What lives in grader/ is always imported: a confined child cannot read it.
+    Lazy imports and one-time initialisation cost a fresh process up to a second; a forked child
+    inherits them warm. Hence the imports in here: importing, before the fork, is the point. Here
+    what every lesson uses; what only some do, `_warm` when a job first needs it (a child that
+    uses something unwarmed imports it itself, from the interpreter's own packages). What lives
+    in grader/ is always imported: a confined child cannot read it.
     """
     # imported here, before the fork, so that every child starts with them loaded
     import numpy.random  # noqa: F401 (numpy 2 imports it on first use: ~7 ms, in every child that seeds)
@@ -173,8 +189,6 @@ def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> 
     probes.load_all()
     x = torch.randn(8, 4, dtype=torch.float64, requires_grad=True)
     (x.sin() * 2).sum().backward()
-    for name in warm:
-        WARM_UPS[name]()
     # A confined child cannot read grader/ to import the notebooks' kernel runner: import it here,
     # with nbclient, ipykernel and IPython (imports only: no kernel, thread or zmq context before
     # the fork). Its kernels serve no debugger: with debugpy marked missing, creating one does not
@@ -184,9 +198,16 @@ def _warm_up(data_root: str | None, warm: tuple[str, ...] = tuple(WARM_UPS)) -> 
         importlib.import_module("grader.notebooks.kernel")
     except ImportError:  # no nbclient or ipykernel: notebooks run cell by cell as plain Python
         pass
-    if data_root:
-        from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
-        data.preload(data_root)   # uint8, as on disk: each child converts only the images it serves
+
+
+def _warm(names, data_root: str | None) -> None:
+    """The warm-ups a job's lesson asked for (`Zygote.prepare`)."""
+    for name in names:
+        if name == MNIST:
+            from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
+            data.preload(data_root)   # uint8, as on disk: each child converts only the images it serves
+        else:
+            WARM_UPS[name]()
 
 
 def _child(job: dict, rpc_fd: int) -> None:
@@ -270,6 +291,14 @@ class _Children:
                 self.cgroups[pid] = cgroup
         self.spare = (pid, ours, cgroup)
 
+    def replace_spare(self) -> None:
+        if self.spare is not None:
+            pid, channel, _ = self.spare
+            self.spare = None
+            channel.close()
+            self.forget(pid)
+        self.fork_spare()
+
     def spawn(self, job: dict, rpc_fd: int) -> int:
         if self.spare is None:
             self.fork_spare()
@@ -334,11 +363,17 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     fresh = torch.random.get_rng_state()
-    _warm_up(data_root, warm)
-    # Every child starts from a fresh interpreter's random state, whatever the batch's lessons had
-    # warmed (each warm-up draws numbers: a model left unseeded by a student would differ by batch).
-    torch.random.set_rng_state(fresh)
-    malloc.release_free_memory()
+    warmable = set(warm) | ({MNIST} if data_root else set())
+
+    def warmed(names=()) -> None:
+        _warm(names, data_root)
+        # Every child starts from a fresh interpreter's random state, whatever the zygote had warmed
+        # (each warm-up draws numbers: a model left unseeded by a student would differ by batch).
+        torch.random.set_rng_state(fresh)
+        malloc.release_free_memory()
+
+    _warm_base()
+    warmed()
     children = _Children(control)
     children.fork_spare()
     control.send(json.dumps({"ready": True}).encode())
@@ -363,6 +398,15 @@ def main(argv: list[str]) -> None:
                     os.close(fds[0])
                 control.send(json.dumps({"pid": pid}).encode())
                 children.fork_spare()
+            elif request["cmd"] == "warm":
+                names = [name for name in request["names"] if name in warmable]
+                try:
+                    warmed(names)
+                except Exception as exc:  # noqa: BLE001 - said to the judge, which stops the batch's worker
+                    control.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"[:300]}).encode())
+                    continue
+                children.replace_spare()   # forked before the warm-up: it lacks it
+                control.send(json.dumps({"warmed": names}).encode())
             elif request["cmd"] == "wait":
                 control.send(json.dumps(children.reap(int(request["pid"]), float(request["timeout"]))).encode())
             elif request["cmd"] == "forget":

@@ -76,3 +76,32 @@ def test_a_batch_of_one_lesson_grades_its_catalogue_as_a_batch_that_warms_everyt
     assert set(graded) == {frozenset({"training", "plotting"}), frozenset(WARM_UPS) - {"torchvision"}}
     alone, everything = graded.values()
     assert len(alone) == len(built) and alone == everything
+
+
+def test_the_zygote_warms_what_a_lesson_uses_when_its_first_job_comes(tmp_path):
+    """Started for a batch that may need torchvision, the zygote imports it only when a job's lesson
+    asks (`prepare`), and only what the batch may need; children forked after that have it."""
+    from grader.judge.jobs import PROJECT_ROOT
+    from grader.judge.remote import Budget, ProcessHandle
+
+    zygote = Zygote(warm=("torchvision",))
+
+    def loaded_in_a_child(module: str) -> bool:
+        workdir = tmp_path / f"job{len(list(tmp_path.iterdir()))}"
+        workdir.mkdir()
+        source = workdir / "probe_me.py"
+        source.write_text("import sys\n\n\ndef loaded(name):\n    return name in sys.modules\n")
+        handle = ProcessHandle(zygote, source, workdir, Budget(), project_root=PROJECT_ROOT, data_dirs=[],
+                               filename=source.name)
+        try:
+            return handle.call("loaded", module)
+        finally:
+            handle.close()
+
+    try:
+        assert loaded_in_a_child("torchvision") is False
+        zygote.prepare(["torchvision", "resnet"])   # resnet is not this batch's: left alone
+        assert zygote.warmed == {"torchvision"}
+        assert loaded_in_a_child("torchvision") is True
+    finally:
+        zygote.close()
