@@ -267,7 +267,8 @@ class _Children:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         # Everything the zygote holds moves out of the collector's reach: a child's collections
         # then walk only its own objects, not torch's hundreds of thousands, and leave the pages
-        # it shares with the zygote unwritten (a full collection in a fresh child cost ~10 ms).
+        # it shares with the zygote unwritten (no gain measurable on a fast lesson's job here: a
+        # child rarely lives long enough for a full collection, but a long one no longer pays it).
         gc.freeze()
         pid = os.fork()
         if pid == 0:
