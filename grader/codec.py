@@ -110,6 +110,12 @@ def decode(encoded: Encoded, resolve_ref: Callable[[Ref], Any] | None = None, *,
     return _decode(encoded.tree, _Buffers(encoded.buffers, max_bytes), resolve_ref, as_snapshots, 0)
 
 
+def is_data(node: Any) -> bool:
+    """Whether an encoded node is a tensor's or an array's: data, dtype and device, never a `Ref`
+    or a path."""
+    return type(node) is dict and len(node) == 1 and ("tensor" in node or "ndarray" in node)
+
+
 def names_ref(tree: Any) -> bool:
     """Whether an encoded tree holds a `Ref`: the side that answered keeps a live object for it.
     Only containers can hold one: a tensor's or an array's node is not searched."""

@@ -108,7 +108,7 @@ class Worker:
         # MNIST in the zygote makes every fork copy its page tables: only for lessons that train on it
         lessons = [load_lesson(lesson_id) for lesson_id in options.lessons]
         preload = any(lesson.needs_mnist for lesson in lessons)
-        # and only what these lessons use is warmed: the rest would delay the batch's first result
+        # and only what these lessons use may be warmed, when a job of theirs first needs it (warm_for)
         warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
         self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
         self.options = options

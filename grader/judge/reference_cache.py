@@ -69,7 +69,7 @@ def _plain(node: Any) -> bool:
     if isinstance(node, str):
         return not (os.path.isabs(node) or os.path.sep in node)
     if isinstance(node, dict):
-        if len(node) == 1 and ("tensor" in node or "ndarray" in node):   # data, dtype and device: no path
+        if codec.is_data(node):
             return True
         return "ref" not in node and all(_plain(v) for v in node.values())
     if isinstance(node, list):

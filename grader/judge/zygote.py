@@ -56,7 +56,7 @@ class Zygote:
         zygote_end.close()
         self.control = judge_end
         self.ready: dict | None = None
-        self.warmable = set(warm) | ({MNIST} if data_root else set())
+        self.warmable = warmable(warm, data_root)
         self.warmed: set[str] = set()
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
@@ -169,6 +169,11 @@ def _warm_resnet() -> None:
 MNIST = "mnist"   # what a submission may read of MNIST, preloaded: prepared like a warm-up
 WARM_UPS = {"training": _warm_training, "plotting": _warm_plotting, "torchvision": _warm_torchvision,
             "vector_backward": _warm_vector_backward, "resnet": _warm_resnet}
+
+
+def warmable(warm, data_root) -> set[str]:
+    """What a zygote started with `warm` and `data_root` may warm when a job asks (`prepare`)."""
+    return set(warm) | ({MNIST} if data_root else set())
 
 
 def _warm_base() -> None:
@@ -364,7 +369,7 @@ def main(argv: list[str]) -> None:
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     fresh = torch.random.get_rng_state()
-    warmable = set(warm) | ({MNIST} if data_root else set())
+    allowed = warmable(warm, data_root)
 
     def warmed(names=()) -> None:
         _warm(names, data_root)
@@ -400,7 +405,7 @@ def main(argv: list[str]) -> None:
                 control.send(json.dumps({"pid": pid}).encode())
                 children.fork_spare()
             elif request["cmd"] == "warm":
-                names = [name for name in request["names"] if name in warmable]
+                names = [name for name in request["names"] if name in allowed]
                 try:
                     warmed(names)
                 except Exception as exc:  # noqa: BLE001 - said to the judge, which stops the batch's worker

@@ -136,3 +136,10 @@ def test_names_ref_finds_a_ref_wherever_a_container_holds_one():
 @pytest.mark.parametrize("tree", [{"list": 5}, {"dict": [["k"], 3, None]}, {"tuple": None}, {"dict": "x"}, [1, 2]])
 def test_names_ref_reads_a_malformed_tree_without_raising(tree):
     assert codec.names_ref(tree) is False
+
+
+def test_is_data_names_tensor_and_array_nodes_only():
+    assert codec.is_data(codec.encode(torch.zeros(2)).tree)
+    assert codec.is_data(codec.encode(np.zeros(2)).tree)
+    for value in ([torch.zeros(2)], {"tensor": 1}, "tensor", None, (np.zeros(1),)):
+        assert not codec.is_data(codec.encode(value).tree), value
