@@ -166,8 +166,18 @@ class Session:
         raise codec.CodecError(f"unknown request {op!r}")
 
 
+BEFORE_OPS = ("release_all", "seed")   # what a request may ask to be done first (ProcessHandle.pending)
+
+
 def answer(session: Session, request: dict, buffers: list[bytes]) -> tuple[dict, list[bytes]]:
-    """Decode a request, run it and encode the reply: the whole submission side of the protocol."""
+    """Decode a request, run it and encode the reply: the whole submission side of the protocol.
+    `before` lists requests without arguments or replies (release_all, seed) to run first, in order."""
+    for before in request.get("before") or ():
+        if not (isinstance(before, list) and before and before[0] in BEFORE_OPS):
+            return {"error": {"kind": "unsendable", "message": f"bad request: before {before!r:.100}"}}, []
+        reply = session.handle({"op": before[0], "name": None, "value": before[1] if len(before) > 1 else None})
+        if "error" in reply:
+            return reply, []
     try:
         payload = codec.decode(codec.Encoded(request.get("payload"), buffers), session.resolve, as_snapshots=False)
     except (codec.CodecError, KeyError, TypeError, ValueError) as exc:

@@ -148,3 +148,67 @@ def test_each_check_starts_without_the_objects_kept_for_the_last(tmp_path):
     finally:
         remote.close()
         worker.release().close()
+
+
+DRAWS = '''
+import random
+
+import numpy as np
+import torch
+
+
+def draw():
+    return torch.rand(2), random.random(), float(np.random.rand())
+'''
+
+
+def test_seeds_and_releases_ride_with_the_next_request_and_a_dead_child_is_replaced(tmp_path):
+    """The isolated handle sends seed and release_all with the check's next request, not on their
+    own: the child is seeded and let go of its objects all the same, in order; a child that died
+    after its last answer is seen at the next check's start, which then gets a fresh process."""
+    import os
+    import signal
+    import time
+
+    import torch
+
+    from grader.handle import LocalHandle, SubmissionError
+    from grader.judge.jobs import Worker
+    from grader.judge.remote import Budget, ProcessHandle
+
+    source = tmp_path / "draws.py"
+    source.write_text(DRAWS)
+    worker = Worker()
+    worker.start(GradeOptions(out=tmp_path / "out", lessons=LESSON, jobs=1, progress=False))
+    remote = ProcessHandle(worker.zygote, source, tmp_path, Budget(), project_root=PROJECT, data_dirs=[],
+                           filename="draws.py")
+    try:
+        draws = {}
+        for name, handle in (("local", LocalHandle(source)), ("remote", remote)):
+            handle.seed(5)
+            kept = handle.new(torch.ones(1))
+            handle.seed(11)                          # the later seed wins: both ride, in order
+            first = handle.call("draw")
+            handle.begin_check()
+            handle.seed(11)
+            with pytest.raises(SubmissionError, match="unknown object"):
+                handle.fetch(kept)                   # released before the fetch, seeded too
+            second = handle.call("draw")
+            draws[name] = [(d[0].value.tolist(), d[1], d[2]) for d in (first, second)]
+        assert draws["remote"] == draws["local"]
+        assert draws["local"][0] == draws["local"][1]    # seeded with 11 last, each time
+
+        first_pid = remote.pid
+        remote.new(torch.ones(1))
+        os.kill(first_pid, signal.SIGKILL)           # dies after its answer, between two checks
+        deadline = time.monotonic() + 10
+        while not remote._hung_up() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        remote.begin_check()
+        remote.seed(11)
+        again = remote.call("draw")
+        assert remote.pid != first_pid and remote.respawns == 1
+        assert (again[0].value.tolist(), again[1], again[2]) == draws["local"][0]
+    finally:
+        remote.close()
+        worker.release().close()
