@@ -28,7 +28,7 @@ from grader.judge import checkpoints, malloc
 from grader.judge.outcome import classify, status_of_unstarted
 from grader.judge.reference_cache import CachedReference, cached_reference
 from grader.judge.remote import Budget, ProcessHandle
-from grader.judge.zygote import MNIST, WARM_UPS, Zygote
+from grader.judge.zygote import MNIST, WARM_UPS, Zygote, adopt_prestarted
 from grader.notebooks.as_module import notebook_as_module
 from grader.notebooks.format import NotANotebook
 from grader.results import CheckResult, LessonResult
@@ -110,7 +110,11 @@ class Worker:
         preload = any(lesson.needs_mnist for lesson in lessons)
         # and only what these lessons use may be warmed, when a job of theirs first needs it (warm_for)
         warm = tuple(dict.fromkeys(name for lesson in lessons for name in lesson.warm_up))
-        self.zygote = Zygote(data_root=options.submission_data_root if preload else None, warm=warm)
+        data_root = options.submission_data_root if preload else None
+        adopted = adopt_prestarted()    # started by the command line before its imports, if it did
+        if adopted is not None:
+            adopted.allow(warm, data_root)
+        self.zygote = adopted or Zygote(data_root=data_root, warm=warm)
         self.options = options
         self.references, self.lessons, self.checks = {}, {}, checks_fingerprint()
 

@@ -13,6 +13,7 @@ passed as a file descriptor (SCM_RIGHTS) with the spawn request.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import io
@@ -39,25 +40,32 @@ HOME_PREFIX = "grader-zygote-home-"   # the zygote's HOME, removed by whichever 
 
 # --- judge side ----------------------------------------------------------------
 class Zygote:
-    def __init__(self, *, data_root: Path | None = None, threads: int = 1, warm: tuple[str, ...] | None = None):
-        """`warm`: which of WARM_UPS to pay before the first fork (default: all of them)."""
-        warm = tuple(WARM_UPS) if warm is None else warm
-        unknown = set(warm) - set(WARM_UPS)
-        if unknown:
-            raise ValueError(f"unknown zygote warm-up {sorted(unknown)} (known: {', '.join(WARM_UPS)})")
+    def __init__(self, *, data_root: Path | None = None, threads: int = 1, warm: tuple[str, ...] | None = None,
+                 lang: str | None = None):
+        """`warm`: which of WARM_UPS a job may have it pay (default: all of them); `data_root`: the
+        MNIST it may preload; `lang`: its children's language (default: this process's)."""
         judge_end, zygote_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.home = Path(tempfile.mkdtemp(prefix=HOME_PREFIX))
         env = zygote_environment(self.home)    # never the judge's own: it may hold secrets
-        args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads), ",".join(warm)]
-        if data_root:
-            args.append(str(data_root))
+        if lang:
+            env["GRADER_LANG"] = lang
+        args = [sys.executable, "-m", "grader.judge.zygote", str(zygote_end.fileno()), str(threads)]
         self.process = subprocess.Popen(args, pass_fds=[zygote_end.fileno()], env=env,
                                         stdin=subprocess.DEVNULL)
         zygote_end.close()
         self.control = judge_end
         self.ready: dict | None = None
-        self.warmable = warmable(warm, data_root)
         self.warmed: set[str] = set()
+        self.allow(warm, data_root)
+
+    def allow(self, warm: tuple[str, ...] | None, data_root: Path | None) -> None:
+        """What `prepare` may warm from now on: these WARM_UPS, and MNIST where `data_root` is given."""
+        warm = tuple(WARM_UPS) if warm is None else warm
+        unknown = set(warm) - set(WARM_UPS)
+        if unknown:
+            raise ValueError(f"unknown zygote warm-up {sorted(unknown)} (known: {', '.join(WARM_UPS)})")
+        self.data_root = data_root
+        self.warmable = set(warm) | ({MNIST} if data_root else set())
 
     def wait_ready(self, timeout: float = 120.0) -> dict:
         if self.ready is None:
@@ -73,7 +81,8 @@ class Zygote:
         if not missing:
             return
         self.wait_ready()
-        self.control.send(json.dumps({"cmd": "warm", "names": missing}).encode())
+        data_root = str(self.data_root) if MNIST in missing else None
+        self.control.send(json.dumps({"cmd": "warm", "names": missing, "data_root": data_root}).encode())
         reply = self._receive()
         if "error" in reply:
             raise RuntimeError(f"the grading zygote could not warm {missing}: {reply['error']}")
@@ -113,6 +122,76 @@ class Zygote:
             self.process.kill()
         self.control.close()
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+# --- started early, adopted by the workers a command forks ---------------------------
+_PRESTARTED: list[Zygote] = []    # started by this process, not yet handed to a forked one
+_ADOPTED: list[Zygote] = []       # in a forked worker: the one handed to it at its fork
+_HANDED: list[Zygote] = []        # in the starting process: those handed over (reaped at the end)
+_HOOKED = False                   # the fork hooks are registered (once per process: they cannot be removed)
+_HANDING_OVER = False             # forks now are the workers' (`handing_over`): others take nothing
+
+
+def prestart(count: int, *, lang: str | None = None) -> None:
+    """Start `count` zygotes now, before this process's own slow imports (torch, the checks).
+
+    A zygote's start (a fresh interpreter imports torch: ~2 s) then runs on the core the command
+    line leaves idle while it loads, instead of after it. Each of the next processes this one
+    forks while `handing_over` (the local executor's judge workers) adopts one, in order
+    (`adopt_prestarted`); its worker then says what its batch may warm (`Zygote.allow`)."""
+    global _HOOKED
+    if not _HOOKED:
+        os.register_at_fork(after_in_parent=_handed_over, after_in_child=_keep_first)
+        _HOOKED = True
+    _PRESTARTED.extend(Zygote(warm=(), lang=lang) for _ in range(count))
+
+
+@contextlib.contextmanager
+def handing_over():
+    """While in it, each process this one forks adopts a prestarted zygote (other forks, such as
+    the sandbox's probes, take none); at its end, those no fork took are stopped."""
+    global _HANDING_OVER
+    _HANDING_OVER = True
+    try:
+        yield
+    finally:
+        _HANDING_OVER = False
+        discard_prestarted()
+
+
+def _handed_over() -> None:
+    if _HANDING_OVER and _PRESTARTED:
+        zygote = _PRESTARTED.pop(0)
+        zygote.control.close()   # the forked process holds the only end left: when it goes, the zygote sees it
+        _HANDED.append(zygote)
+
+
+def _keep_first() -> None:
+    if _HANDING_OVER and _PRESTARTED:
+        _ADOPTED[:] = _PRESTARTED[:1]
+        for other in _PRESTARTED[1:]:
+            other.control.close()   # another worker's, or nobody's: not this one's to keep alive
+        _PRESTARTED.clear()
+    _HANDED.clear()
+
+
+def adopt_prestarted() -> Zygote | None:
+    """The zygote handed to this process when it was forked (`prestart`), if any: once."""
+    return _ADOPTED.pop() if _ADOPTED else None
+
+
+def discard_prestarted() -> None:
+    """Stop the zygotes no fork took, and reap those handed over (their workers have stopped them)."""
+    while _PRESTARTED:
+        _PRESTARTED.pop().close()
+    while _HANDED:
+        zygote = _HANDED.pop()
+        try:
+            zygote.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            zygote.process.kill()
+            zygote.process.wait()
+        shutil.rmtree(zygote.home, ignore_errors=True)
 
 
 # --- zygote side ---------------------------------------------------------------
@@ -161,19 +240,21 @@ def _warm_vector_backward() -> None:
 
 
 def _warm_resnet() -> None:
+    import copy
+
+    import torch
+
     from grader.probes import lesson08  # with torchvision: only when a batch's lessons build ResNets
     lesson08.make_spare_resnet18s(3)   # torchvision imported, and the ResNet-18s a lesson 8 job asks for
+    model = copy.deepcopy(lesson08.pristine_resnet18())    # a forward pass changes BatchNorm's statistics
+    model.fc = torch.nn.Linear(model.fc.in_features, 2)
+    lesson08.forward_without_onednn(model, torch.zeros(2, 3, 32, 32)).sum().backward()
 
 
 # What a lesson's submissions use (Lesson.warm_up), and how the zygote pays its first use once.
 MNIST = "mnist"   # what a submission may read of MNIST, preloaded: prepared like a warm-up
 WARM_UPS = {"training": _warm_training, "plotting": _warm_plotting, "torchvision": _warm_torchvision,
             "vector_backward": _warm_vector_backward, "resnet": _warm_resnet}
-
-
-def warmable(warm, data_root) -> set[str]:
-    """What a zygote started with `warm` and `data_root` may warm when a job asks (`prepare`)."""
-    return set(warm) | ({MNIST} if data_root else set())
 
 
 def _warm_base() -> None:
@@ -207,6 +288,9 @@ def _warm_base() -> None:
 
 def _warm(names, data_root: str | None) -> None:
     """The warm-ups a job's lesson asked for (`Zygote.prepare`)."""
+    unknown = set(names) - set(WARM_UPS) - {MNIST}
+    if unknown or (MNIST in names and not data_root):
+        raise ValueError(f"cannot warm {sorted(unknown) or 'MNIST without its folder'}")
     for name in names:
         if name == MNIST:
             from grader import data  # only for lessons that train on MNIST (see Zygote's docstring)
@@ -362,16 +446,13 @@ class _Children:
 def main(argv: list[str]) -> None:
     control = socket.socket(fileno=int(argv[0]))
     threads = int(argv[1])
-    warm = tuple(filter(None, argv[2].split(",")))
-    data_root = argv[3] if len(argv) > 3 else None
     malloc.keep_freed_memory()
     import torch  # after the malloc settings, so that torch's own allocations follow them
     torch.set_num_threads(threads)
     torch.set_num_interop_threads(1)
     fresh = torch.random.get_rng_state()
-    allowed = warmable(warm, data_root)
 
-    def warmed(names=()) -> None:
+    def warmed(names=(), data_root=None) -> None:
         _warm(names, data_root)
         # Every child starts from a fresh interpreter's random state, whatever the zygote had warmed
         # (each warm-up draws numbers: a model left unseeded by a student would differ by batch).
@@ -405,9 +486,9 @@ def main(argv: list[str]) -> None:
                 control.send(json.dumps({"pid": pid}).encode())
                 children.fork_spare()
             elif request["cmd"] == "warm":
-                names = [name for name in request["names"] if name in allowed]
+                names = request["names"]
                 try:
-                    warmed(names)
+                    warmed(names, request.get("data_root"))
                 except Exception as exc:  # noqa: BLE001 - said to the judge, which stops the batch's worker
                     control.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"[:300]}).encode())
                     continue

@@ -105,3 +105,63 @@ def test_the_zygote_warms_what_a_lesson_uses_when_its_first_job_comes(tmp_path):
         assert loaded_in_a_child("torchvision") is True
     finally:
         zygote.close()
+
+
+def _zygote_of_this_worker(job, options):
+    from grader.judge.jobs import worker
+    worker.zygote.wait_ready()
+    return job, worker.zygote.process.pid
+
+
+def test_the_workers_adopt_the_zygotes_the_command_line_started_first(tmp_path, monkeypatch):
+    """`grader grade` starts its zygotes before its own imports (grader/__main__.py); each judge
+    worker it forks adopts one, in order; those no worker took are stopped with the batch."""
+    import os
+
+    from grader.__main__ import zygotes_to_prestart
+    from grader.judge import local, zygote
+    from grader.judge.jobs import Job
+
+    monkeypatch.setattr(local, "grade_job", _zygote_of_this_worker)
+    options = GradeOptions(out=tmp_path / "out", lessons=("lesson03",), jobs=2, progress=False)
+    for workers, jobs in ((2, 6), (1, 1)):     # a batch of one job forks one worker: one zygote left over
+        zygote.prestart(2)
+        started = [z.process for z in zygote._PRESTARTED]
+        stray = os.fork()          # not a worker's fork (the sandbox's probes fork too): takes no zygote
+        if stray == 0:
+            os._exit(0)
+        os.waitpid(stray, 0)
+        batch = [Job(f"s{k}", "lesson03", None) for k in range(jobs)]
+        used = {pid for _, pid in local.run_jobs(batch, GradeOptions(**{**vars(options), "jobs": workers}))}
+        assert used <= {p.pid for p in started} and len(used) == workers
+        assert all(process.poll() is not None for process in started)    # all stopped, and reaped
+        assert not zygote._PRESTARTED and not zygote._HANDED
+
+    assert zygotes_to_prestart(["grade", "class", "--out", "o", "--jobs", "1"]) == (1, None)
+    assert zygotes_to_prestart(["demo", "--lang", "vi"])[1] == "vi"
+    for argv in (["report", "out"], ["grade", "c", "--executor", "dask"], ["grade", "c", "--scheduler", "tcp://x"],
+                 ["grade", "--help"], ["grade", "c", "--jobs", "many"], ["grade", "c", "--jobs", "0"]):
+        assert zygotes_to_prestart(argv) == (0, None), argv
+
+
+def _huge_pages_on_request() -> bool:
+    import platform
+    from pathlib import Path
+    setting = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+    return (platform.libc_ver()[0] == "glibc" and setting.is_file()
+            and "[never]" not in setting.read_text())
+
+
+@pytest.mark.skipif(not _huge_pages_on_request(), reason="no transparent huge pages on request here")
+def test_the_zygote_holds_its_models_in_huge_pages():
+    """The zygote's malloc asks for huge pages (environment.ZYGOTE_MALLOC): the ResNet-18s a lesson-8
+    batch keeps there cost each fork and each child's exit a page table entry per 2 MB."""
+    from pathlib import Path
+    zygote = Zygote(warm=("torchvision", "resnet"))
+    try:
+        zygote.prepare(["torchvision", "resnet"])     # four ResNet-18s: ~180 MB of parameters
+        rollup = Path(f"/proc/{zygote.process.pid}/smaps_rollup").read_text()
+        huge_kb = int(next(line.split()[1] for line in rollup.splitlines() if line.startswith("AnonHugePages:")))
+        assert huge_kb >= 64 * 1024, rollup
+    finally:
+        zygote.close()
