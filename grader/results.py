@@ -5,7 +5,8 @@ Writers (console, Gradescope JSON, CSV, feedback) all read these; none of them l
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Literal
 
 Status = Literal["passed", "failed", "not_started", "skipped", "error"]
@@ -52,7 +53,10 @@ class LessonResult:
         """The test accuracy of the model the lesson's checks trained with the student's code, if one did."""
         return next((c.measured for c in self.checks if c.measured is not None), None)
 
-    @property
+    # Cached, since the writers ask for a lesson's score thousands of times over a class and each
+    # answer regroups every check. The instance is frozen, so the cache cannot go stale (cached_property
+    # stores it in the instance's __dict__, which a frozen dataclass leaves writable).
+    @cached_property
     def raw_score(self) -> float:
         """The points the checks gave, before any late penalty."""
         return sum(check_points(group) for group in _by_check(self.checks).values())
@@ -62,7 +66,7 @@ class LessonResult:
         raw = self.raw_score
         return round(raw * (1.0 - self.penalty), 2) if self.penalty else raw
 
-    @property
+    @cached_property
     def max_score(self) -> float:
         return sum(group[0].max_points for group in _by_check(self.checks).values())
 
@@ -102,7 +106,23 @@ class SubmissionResult:
         return sum(lesson.max_score for lesson in self.lessons)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """What `dataclasses.asdict` returns, built directly: asdict's generic recursion and deep
+        copies were an eighth of rewriting a class's views. Every field but the nested results is
+        immutable (strings, numbers, tuples of those), so it is shared, not copied."""
+        out = {name: getattr(self, name) for name in _SUBMISSION_FIELDS}
+        out["lessons"] = tuple(_lesson_dict(lesson) for lesson in self.lessons)
+        return out
+
+
+_SUBMISSION_FIELDS = tuple(f.name for f in fields(SubmissionResult))
+_LESSON_FIELDS = tuple(f.name for f in fields(LessonResult))
+_CHECK_FIELDS = tuple(f.name for f in fields(CheckResult))
+
+
+def _lesson_dict(lesson: LessonResult) -> dict:
+    out = {name: getattr(lesson, name) for name in _LESSON_FIELDS}
+    out["checks"] = tuple({name: getattr(check, name) for name in _CHECK_FIELDS} for check in lesson.checks)
+    return out
 
 
 def _by_check(checks: tuple[CheckResult, ...]) -> dict[str, list[CheckResult]]:

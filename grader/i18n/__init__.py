@@ -22,6 +22,7 @@ language, each mapping every key to its text (English maps a key to itself).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import string
@@ -45,6 +46,7 @@ class UnknownLanguage(ValueError):
         super().__init__(f"unknown {source} {lang!r}: use one of {known}")
 
 
+@functools.lru_cache(maxsize=64)    # every `tr` asks (a judge's job: hundreds of times)
 def normalize(lang: str, source: str = "language") -> str:
     """'vi', 'VI', 'vi_VN', 'vi-VN.UTF-8' -> 'vi'; anything not catalogued raises UnknownLanguage."""
     code = str(lang).strip().lower().replace("_", "-").split(".")[0].split("-")[0]

@@ -1,6 +1,6 @@
 """report.html: the class at a glance, for instructors, after a batch run.
 
-One self-contained page: CSS inline, charts embedded as base64 PNG data URIs, no scripts, no
+One self-contained page: CSS inline, charts drawn as inline SVG (`report_charts`), no scripts, no
 external URLs, so it can be mailed or opened straight from disk. Student names, messages and
 tracebacks are untrusted and every one of them goes through `html.escape` (`_e`).
 
@@ -10,10 +10,8 @@ loads a folder written by `grader grade --out DIR` and writes `DIR/report.html`.
 
 from __future__ import annotations
 
-import base64
 import csv
 import html
-import io
 import json
 import statistics
 from collections.abc import Sequence
@@ -25,6 +23,7 @@ from grader.results import CheckResult, SubmissionResult, percent, submission_fr
 from grader.similarity.html import report_sections as similarity_sections
 from grader.writers.atomic import write_atomic
 from grader.writers.console import format_points
+from grader.writers.report_charts import CheckStats, pass_rate_bars, score_histograms
 from grader.writers.report_leaderboard import leaderboard_section
 from grader.writers.safe_text import plain
 
@@ -36,25 +35,6 @@ def _e(value: object) -> str:
 
 
 # --- class statistics ----------------------------------------------------------------------
-@dataclass
-class CheckStats:
-    check_id: str
-    lesson: str
-    todo: str
-    name: str
-    passed: int = 0
-    ran: int = 0           # submissions where at least one run of the check was not skipped
-    errors: int = 0        # submissions where a run ended in "error" (the grader broke)
-
-    @property
-    def label(self) -> str:
-        return f"{self.lesson} · {self.todo} · {self.name}"
-
-    @property
-    def rate(self) -> float:
-        return self.passed / self.ran if self.ran else 0.0
-
-
 @dataclass
 class TodoStats:
     lesson: str
@@ -99,83 +79,14 @@ def _class_stats(graded: list[SubmissionResult]) -> tuple[list[CheckStats], list
     return ranked_checks, ranked_todos
 
 
-# --- charts --------------------------------------------------------------------------------
-def _mpl_text(text: str) -> str:
-    return text.replace("$", r"\$")      # never let a label switch matplotlib into mathtext
-
-
-def _png(fig) -> str:
-    """The figure as a data URI. Figures are built without pyplot: no global state, nothing to leak."""
-    # matplotlib: slow to import, see _histograms
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
-    fig.clear()
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _histograms(graded: list[SubmissionResult], lessons: list[tuple[str, str]]) -> str:
-    # matplotlib costs a second to import: only a report pays it, not every `grader` command
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
+def _score_panels(graded: list[SubmissionResult], lessons: list[tuple[str, str]]) -> list[tuple[str, list[float]]]:
+    """(title, percents) of the class's total and of each lesson, for the histograms."""
     panels = [("all lessons (total)", [percent(r.score, r.max_score) for r in graded])]
     for lesson_id, title in lessons:
         values = [percent(lesson.score, lesson.max_score)
                   for r in graded for lesson in r.lessons if lesson.lesson == lesson_id]
         panels.append((f"{lesson_id} · {title}", values))
-    columns = min(3, len(panels))
-    rows = -(-len(panels) // columns)
-    fig = Figure(figsize=(4.0 * columns, 2.8 * rows), layout="constrained")
-    bins = [10.0 * i for i in range(11)]
-    for index, (title, values) in enumerate(panels):
-        ax = fig.add_subplot(rows, columns, index + 1)
-        ax.hist(values, bins=bins, color="#4c72b0" if index else "#55a868", edgecolor="white")
-        if values:
-            mean = statistics.fmean(values)
-            ax.axvline(mean, color="#c44e52", linestyle="--", linewidth=1.2)
-            title += f"  (mean {mean:.0f}%, n={len(values)})"
-        ax.set_title(_mpl_text(title), fontsize=9)
-        ax.set_xlim(0, 100)
-        ax.set_xlabel("percent", fontsize=8)
-        ax.set_ylabel("students", fontsize=8)
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.tick_params(labelsize=8)
-        ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
-BANDS = ((0.5, "#c44e52"), (0.8, "#dd8452"), (1.01, "#55a868"))   # below 50 %, below 80 %, the rest
-
-
-def _band_colour(rate: float) -> str:
-    return next(colour for limit, colour in BANDS if rate < limit)
-
-
-def _check_bars(checks: list[CheckStats]) -> str:
-    from matplotlib.figure import Figure  # slow to import: see _histograms
-
-    fig = Figure(figsize=(11, max(2.0, 0.24 * len(checks) + 0.8)), layout="constrained")
-    ax = fig.add_subplot()
-    rates = [100 * c.rate for c in checks]
-    positions = range(len(checks))
-    ax.barh(positions, rates, color=[_band_colour(c.rate) for c in checks], height=0.75)
-    ax.set_yticks(list(positions), [_mpl_text(c.label) for c in checks], fontsize=8)
-    ax.set_ylim(len(checks) - 0.5, -0.5)    # worst first, at the top; no empty margin
-    for y, (rate, check) in enumerate(zip(rates, checks)):
-        errors = f", {check.errors} grader error{'s' if check.errors > 1 else ''}" if check.errors else ""
-        ax.text(min(rate, 100), y, f" {rate:.0f}%  ({check.passed}/{check.ran}{errors})",
-                va="center", fontsize=7, color="#333333")
-    ax.set_xlim(0, 118)
-    ax.set_xticks([0, 20, 40, 60, 80, 100])
-    ax.set_xlabel("students passing the check (%)", fontsize=9)
-    ax.tick_params(axis="x", labelsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
-    ax.set_axisbelow(True)
-    return _png(fig)
+    return panels
 
 
 # --- HTML ------------------------------------------------------------------------------------
@@ -188,7 +99,9 @@ nav a { margin-right: 1rem; } .meta, .hint { color: #666; font-size: .9rem; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: .5rem .9rem; min-width: 8.5rem; background: #fafafa; }
 .card dt { font-size: .8rem; color: #666; } .card dd { margin: 0; font-size: 1.5rem; font-weight: 600; }
 .card.bad dd { color: #b22222; }
-img.chart { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
+svg.chart { max-width: 100%; height: auto; display: block; margin: .5rem 0; }
+svg.chart text { font-size: 11px; fill: #333; } svg.chart .panel-title { font-size: 12px; font-weight: 600; }
+svg.chart .note, svg.chart .tick { fill: #666; } svg.chart .value { font-size: 10px; }
 table { border-collapse: collapse; font-size: .88rem; margin: .5rem 0; }
 th, td { border-bottom: 1px solid #e4e4e4; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; position: sticky; top: 0; }
@@ -379,8 +292,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
         sections.append(("distribution", "Score distribution",
                          '<p class="hint">Percent of the points per lesson, graded submissions only; '
                          "the dashed line is the class mean.</p>"
-                         f'<img class="chart" alt="Histograms of the class\'s percent per lesson" '
-                         f'src="{_histograms(graded, lesson_list)}">'))
+                         + score_histograms(_score_panels(graded, lesson_list))))
     else:
         sections.append(("distribution", "Score distribution", '<p class="hint">No graded submissions.</p>'))
     if checks:
@@ -388,8 +300,7 @@ def report_html(results: list[SubmissionResult], summary: dict, *, feedback_link
                          '<p class="hint">Share of graded submissions passing each check (on every device it ran on), '
                          "worst first (red: under 50 %, orange: under 80 %); checks skipped for a student don't count "
                          "for them.</p>"
-                         f'<img class="chart" alt="Pass rate of each check across the class, worst first" '
-                         f'src="{_check_bars(checks)}">'))
+                         + pass_rate_bars(checks)))
     else:
         sections.append(("checks", "Which TODO trips the class", '<p class="hint">No checks ran.</p>'))
     sections.append(("todos", "TODOs ranked by class pass rate",

@@ -52,3 +52,29 @@ def test_submission_round_trips_through_its_dict():
     result = SubmissionResult("ada", (lesson,), seed=7, grader_version="x", ignored_files=("a.txt",))
     assert submission_from_dict(result.to_dict()) == result
     assert (result.score, result.max_score) == (2.0, 2.0)
+
+
+def test_to_dict_is_asdict():
+    """`to_dict` is written out for speed; it must give what `dataclasses.asdict` gives, field for field."""
+    import json
+    from dataclasses import MISSING, asdict, fields
+
+    checks = (CheckResult("lesson08.train_accuracy", "lesson08", "train", "accuracy", "cuda", 3.0, "failed",
+                          message="accuracy 0.91 < 0.95", detail="Traceback …", duration=1.25, measured=0.91),
+              CheckResult("lesson08.train_accuracy", "lesson08", "train", "accuracy", "cpu", 3.0, "passed",
+                          message="ok", detail="-", duration=0.5, measured=0.96),
+              CheckResult("lesson08.saves", "lesson08", "save", "saves", None, 1.0, "error", "x", "y", 0.1, 2.0))
+    lesson = LessonResult("lesson08", "Toolbox", checks, problem="p", notes=("n1", "n2"), status="late",
+                          penalty=0.2, late="2 days late: −20 %", submitted="2024-05-01 (git)",
+                          checkpoints=(("model.pt", 0.97), ("best.pt", 0.98)))
+    other = LessonResult("lesson01", "Tensors", (run("passed"),))
+    result = SubmissionResult("ada", (lesson, other), status="judge error", seed=7, grader_version="0.1.0",
+                              ignored_files=("a.txt",), notes=("zygote died",), execution_time=3.5)
+    for value in (result, lesson, checks[0]):      # every field set, so a new field is compared too
+        for f in fields(value):
+            default = f.default if f.default_factory is MISSING else f.default_factory()
+            assert getattr(value, f.name) != default, f"{type(value).__name__}.{f.name} left at its default"
+    assert (result.score, result.max_score) == (2.0, 6.0)   # cached on the lessons: must not leak into the dict
+    assert result.to_dict() == asdict(result)
+    assert json.dumps(result.to_dict()) == json.dumps(asdict(result))    # same key order
+    assert submission_from_dict(json.loads(json.dumps(result.to_dict()))) == result
