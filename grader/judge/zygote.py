@@ -116,11 +116,16 @@ class Zygote:
             self.control.send(json.dumps({"cmd": "stop"}).encode())
         except OSError:
             pass
+        self.reap_process()
+        self.control.close()
+
+    def reap_process(self) -> None:
+        """Wait for the zygote's process to end (killed after 5 s), and remove its HOME."""
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.control.close()
+            self.process.wait()
         shutil.rmtree(self.home, ignore_errors=True)
 
 
@@ -185,13 +190,7 @@ def discard_prestarted() -> None:
     while _PRESTARTED:
         _PRESTARTED.pop().close()
     while _HANDED:
-        zygote = _HANDED.pop()
-        try:
-            zygote.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            zygote.process.kill()
-            zygote.process.wait()
-        shutil.rmtree(zygote.home, ignore_errors=True)
+        _HANDED.pop().reap_process()
 
 
 # --- zygote side ---------------------------------------------------------------
