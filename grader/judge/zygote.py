@@ -186,9 +186,14 @@ def adopt_prestarted() -> Zygote | None:
 
 
 def discard_prestarted() -> None:
-    """Stop the zygotes no fork took, and reap those handed over (their workers have stopped them)."""
+    """Kill the zygotes no fork took (they served nothing: a command line that stops early, on a
+    bad argument, does not wait for them to finish starting), and reap those handed over (their
+    workers have stopped them)."""
     while _PRESTARTED:
-        _PRESTARTED.pop().close()
+        zygote = _PRESTARTED.pop()
+        zygote.process.kill()    # its spare child, if it had forked one, dies with it (die_with_parent)
+        zygote.control.close()
+        zygote.reap_process()
     while _HANDED:
         _HANDED.pop().reap_process()
 
